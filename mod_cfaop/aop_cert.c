@@ -1,0 +1,310 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "aop_cert.h"
+
+void aop_error_set(aop_error *err, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+}
+
+/* The reason OpenSSL gives for the most recent error, or `fallback`. */
+static const char *aop_openssl_reason(const char *fallback)
+{
+    unsigned long e = ERR_peek_last_error();
+    const char *reason = e ? ERR_reason_error_string(e) : NULL;
+
+    return reason ? reason : fallback;
+}
+
+static int aop_pem_read_bio(BIO *bio, const char *origin,
+                            STACK_OF(X509) **certs, aop_error *err)
+{
+    STACK_OF(X509) *list = sk_X509_new_null();
+    X509 *x;
+    unsigned long e;
+    int rv = -1;
+
+    if (!list) {
+        aop_error_set(err, "%s: out of memory", origin);
+        goto cleanup;
+    }
+    ERR_clear_error();
+    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        if (!sk_X509_push(list, x)) {
+            X509_free(x);
+            aop_error_set(err, "%s: out of memory", origin);
+            goto cleanup;
+        }
+    }
+    /* The loop ends at end of input (no further BEGIN line) or at a block
+     * that does not parse; only the first is acceptable. */
+    e = ERR_peek_last_error();
+    if (e && !(ERR_GET_LIB(e) == ERR_LIB_PEM
+               && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
+        aop_error_set(err, "%s: certificate %d does not parse: %s", origin,
+                      sk_X509_num(list) + 1, aop_openssl_reason("bad PEM"));
+        goto cleanup;
+    }
+    if (sk_X509_num(list) == 0) {
+        aop_error_set(err, "%s: no PEM certificate found "
+                      "(expected -----BEGIN CERTIFICATE-----)", origin);
+        goto cleanup;
+    }
+    *certs = list;
+    list = NULL;
+    rv = 0;
+
+cleanup:
+    ERR_clear_error();
+    if (list) {
+        sk_X509_pop_free(list, X509_free);
+    }
+    return rv;
+}
+
+/* Opens a regular, readable file as a BIO, with errno-based messages. */
+static BIO *aop_open_file(const char *path, aop_error *err)
+{
+    struct stat st;
+    FILE *f;
+    BIO *bio;
+
+    if (stat(path, &st) != 0) {
+        aop_error_set(err, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        aop_error_set(err, "%s: not a regular file", path);
+        return NULL;
+    }
+    f = fopen(path, "r");
+    if (!f) {
+        aop_error_set(err, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    bio = BIO_new_fp(f, BIO_CLOSE);
+    if (!bio) {
+        fclose(f);
+        aop_error_set(err, "%s: out of memory", path);
+    }
+    return bio;
+}
+
+int aop_pem_load_file(const char *path, STACK_OF(X509) **certs, aop_error *err)
+{
+    BIO *bio = aop_open_file(path, err);
+    int rv;
+
+    if (!bio) {
+        return -1;
+    }
+    rv = aop_pem_read_bio(bio, path, certs, err);
+    BIO_free(bio);
+    return rv;
+}
+
+int aop_pem_load_mem(const char *pem, size_t len, const char *origin,
+                     STACK_OF(X509) **certs, aop_error *err)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    int rv;
+
+    if (!bio) {
+        aop_error_set(err, "%s: out of memory", origin);
+        return -1;
+    }
+    rv = aop_pem_read_bio(bio, origin, certs, err);
+    BIO_free(bio);
+    return rv;
+}
+
+void aop_certs_free(STACK_OF(X509) *certs)
+{
+    if (certs) {
+        sk_X509_pop_free(certs, X509_free);
+    }
+}
+
+int aop_key_load_file(const char *path, EVP_PKEY **key, aop_error *err)
+{
+    BIO *bio = aop_open_file(path, err);
+    EVP_PKEY *k;
+
+    if (!bio) {
+        return -1;
+    }
+    ERR_clear_error();
+    /* No passphrase callback: an encrypted key fails instead of prompting. */
+    k = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"");
+    BIO_free(bio);
+    if (!k) {
+        aop_error_set(err, "%s: no usable private key: %s", path,
+                      aop_openssl_reason("not a PEM private key"));
+        ERR_clear_error();
+        return -1;
+    }
+    *key = k;
+    return 0;
+}
+
+int aop_key_matches_cert(X509 *cert, EVP_PKEY *key)
+{
+    int ok = X509_check_private_key(cert, key) == 1;
+
+    ERR_clear_error();
+    return ok;
+}
+
+int aop_cert_sha256(X509 *x, unsigned char out[AOP_SHA256_LEN])
+{
+    unsigned int n = 0;
+
+    return (X509_digest(x, EVP_sha256(), out, &n) == 1
+            && n == AOP_SHA256_LEN) ? 0 : -1;
+}
+
+int aop_spki_sha256(X509 *x, unsigned char out[AOP_SHA256_LEN])
+{
+    unsigned char *der = NULL;
+    unsigned int n = 0;
+    int len, rv = -1;
+
+    len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+    if (len > 0 && EVP_Digest(der, (size_t)len, out, &n, EVP_sha256(), NULL)
+        && n == AOP_SHA256_LEN) {
+        rv = 0;
+    }
+    OPENSSL_free(der);
+    return rv;
+}
+
+void aop_hex(const unsigned char *data, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        out[2 * i] = digits[data[i] >> 4];
+        out[2 * i + 1] = digits[data[i] & 0x0f];
+    }
+    out[2 * n] = '\0';
+}
+
+void aop_base64_sha256(const unsigned char digest[AOP_SHA256_LEN], char out[45])
+{
+    EVP_EncodeBlock((unsigned char *)out, digest, AOP_SHA256_LEN);
+}
+
+char *aop_name_rfc2253(const X509_NAME *name)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data = NULL, *copy = NULL;
+    long len;
+
+    if (!bio) {
+        return NULL;
+    }
+    /* The flags mod_ssl uses for SSL_CLIENT_S_DN: RFC 2253, UTF-8 kept. */
+    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+        len = BIO_get_mem_data(bio, &data);
+        copy = malloc((size_t)len + 1);
+        if (copy) {
+            memcpy(copy, data, (size_t)len);
+            copy[len] = '\0';
+        }
+    }
+    BIO_free(bio);
+    return copy;
+}
+
+int aop_cert_not_after_str(X509 *x, char *buf, size_t len)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data = NULL;
+    long n;
+    int rv = -1;
+
+    if (!bio || len == 0) {
+        BIO_free(bio);
+        return -1;
+    }
+    if (ASN1_TIME_print(bio, X509_get0_notAfter(x)) == 1) {
+        n = BIO_get_mem_data(bio, &data);
+        if (n >= 0 && (size_t)n < len) {
+            memcpy(buf, data, (size_t)n);
+            buf[n] = '\0';
+            rv = 0;
+        }
+    }
+    BIO_free(bio);
+    return rv;
+}
+
+int aop_cert_not_after_iso(X509 *x, char *buf, size_t len)
+{
+    struct tm tm;
+
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1
+        || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        return -1;
+    }
+    return 0;
+}
+
+int aop_cert_days_left(X509 *x, time_t now, int *days)
+{
+    ASN1_TIME *at = ASN1_TIME_set(NULL, now);
+    int day = 0, sec = 0, rv = -1;
+
+    if (at && ASN1_TIME_diff(&day, &sec, at, X509_get0_notAfter(x)) == 1) {
+        /* Round toward "less time left": 0.5 days left counts as 0. */
+        *days = (sec < 0 && day <= 0) ? day - 1 : day;
+        rv = 0;
+    }
+    ASN1_TIME_free(at);
+    return rv;
+}
+
+int aop_cert_validity(X509 *x, time_t now, int *state)
+{
+    int before = X509_cmp_time(X509_get0_notBefore(x), &now);
+    int after = X509_cmp_time(X509_get0_notAfter(x), &now);
+
+    if (before == 0 || after == 0) {
+        return -1;
+    }
+    /* X509_cmp_time: -1 when the certificate time is before `now`. */
+    *state = before > 0 ? -1 : (after < 0 ? 1 : 0);
+    return *state == 0;
+}
+
+int aop_cert_is_ca(X509 *x)
+{
+    return X509_check_ca(x) > 0;
+}
+
+int aop_cert_is_self_signed(X509 *x)
+{
+    int rv = X509_self_signed(x, 1) == 1;
+
+    ERR_clear_error();
+    return rv;
+}

@@ -1,0 +1,75 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+/*
+ * aop_cert: certificate and PEM handling for mod_cfaop and the cfaop tool.
+ *
+ * Part of the httpd-independent core (aop_*): OpenSSL only, no APR, so that
+ * the admin tool and the unit tests use exactly the code the module runs.
+ */
+#ifndef AOP_CERT_H
+#define AOP_CERT_H
+
+#include <stddef.h>
+#include <time.h>
+#include <openssl/x509.h>
+#include <openssl/evp.h>
+
+#define AOP_ERRLEN 512
+#define AOP_SHA256_LEN 32
+#define AOP_SHA256_HEXLEN (2 * AOP_SHA256_LEN + 1)
+
+/* The last error of a core call, written for a human (no trailing newline). */
+typedef struct aop_error {
+    char msg[AOP_ERRLEN];
+} aop_error;
+
+void aop_error_set(aop_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Cloudflare's origin-pull CA (data/cloudflare-origin-pull-ca.pem), built in. */
+extern const char aop_cloudflare_ca_pem[];
+#define AOP_CLOUDFLARE_ANCHOR "cloudflare"
+
+/*
+ * Reads every certificate of a PEM file or buffer. Fails (returns -1, sets err)
+ * when the input cannot be read, holds no certificate, or has a certificate
+ * block that does not parse: a partly readable trust file is never accepted.
+ * `origin` names the input in messages. On success *certs holds >= 1 cert.
+ */
+int aop_pem_load_file(const char *path, STACK_OF(X509) **certs, aop_error *err);
+int aop_pem_load_mem(const char *pem, size_t len, const char *origin,
+                     STACK_OF(X509) **certs, aop_error *err);
+void aop_certs_free(STACK_OF(X509) *certs);
+
+/* Reads one private key from a PEM file; the key never leaves the process. */
+int aop_key_load_file(const char *path, EVP_PKEY **key, aop_error *err);
+/* 1 when `key` is the private key of `cert`. */
+int aop_key_matches_cert(X509 *cert, EVP_PKEY *key);
+
+/* SHA-256 of the certificate DER and of its SubjectPublicKeyInfo DER. */
+int aop_cert_sha256(X509 *x, unsigned char out[AOP_SHA256_LEN]);
+int aop_spki_sha256(X509 *x, unsigned char out[AOP_SHA256_LEN]);
+/* Lowercase hex, NUL-terminated; out holds 2*n+1 bytes. */
+void aop_hex(const unsigned char *data, size_t n, char *out);
+/* Base64 of a SHA-256 digest, as in spki-sha256 pins; out holds >= 45 bytes. */
+void aop_base64_sha256(const unsigned char digest[AOP_SHA256_LEN], char out[45]);
+
+/* RFC 2253 form of a name; malloc'ed, release with free(). NULL on failure. */
+char *aop_name_rfc2253(const X509_NAME *name);
+/* notAfter as OpenSSL prints it ("Nov  1 17:00:00 2029 GMT"). */
+int aop_cert_not_after_str(X509 *x, char *buf, size_t len);
+/* notAfter as RFC 3339 UTC ("2029-11-01T17:00:00Z"). */
+int aop_cert_not_after_iso(X509 *x, char *buf, size_t len);
+/* Whole days from `now` to notAfter (negative once expired). */
+int aop_cert_days_left(X509 *x, time_t now, int *days);
+/* 1 when `now` lies in [notBefore, notAfter]. Sets *state: 0 valid,
+ * -1 not yet valid, 1 expired. Returns -1 when the dates cannot be read. */
+int aop_cert_validity(X509 *x, time_t now, int *state);
+/* 1 when the certificate may act as a CA (basicConstraints CA:TRUE or v1 root). */
+int aop_cert_is_ca(X509 *x);
+/* 1 for a self-signed certificate whose signature verifies with its own key. */
+int aop_cert_is_self_signed(X509 *x);
+
+#endif /* AOP_CERT_H */

@@ -1,0 +1,222 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "aop_policy.h"
+
+struct aop_policy {
+    X509_STORE *store;       /* NULL until the first anchor */
+    STACK_OF(X509) *anchors; /* the same anchors, for listing */
+    aop_pin *pins;
+    int npins;
+    int pins_cap;
+};
+
+const char *aop_verdict_reason(aop_verdict v)
+{
+    switch (v) {
+    case AOP_VERDICT_OK:            return "ok";
+    case AOP_VERDICT_NO_CERT:       return "no-certificate";
+    case AOP_VERDICT_EXPIRED:       return "expired";
+    case AOP_VERDICT_NOT_YET_VALID: return "not-yet-valid";
+    case AOP_VERDICT_UNTRUSTED:     return "untrusted";
+    case AOP_VERDICT_PIN_MISMATCH:  return "pin-mismatch";
+    case AOP_VERDICT_INTERNAL:      break;
+    }
+    return "internal-error";
+}
+
+int aop_leaf_init(aop_leaf *leaf, X509 *cert)
+{
+    memset(leaf, 0, sizeof(*leaf));
+    leaf->cert = cert;
+    if (aop_cert_sha256(cert, leaf->sha256) != 0
+        || aop_spki_sha256(cert, leaf->spki_sha256) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+aop_policy *aop_policy_new(void)
+{
+    return calloc(1, sizeof(aop_policy));
+}
+
+void aop_policy_free(aop_policy *p)
+{
+    if (!p) {
+        return;
+    }
+    X509_STORE_free(p->store);
+    aop_certs_free(p->anchors);
+    free(p->pins);
+    free(p);
+}
+
+int aop_policy_add_anchor(aop_policy *p, X509 *ca, aop_error *err)
+{
+    if (!aop_cert_is_ca(ca)) {
+        aop_error_set(err, "not a CA certificate (basicConstraints CA:FALSE); "
+                      "to trust this exact certificate, pin it instead");
+        return -1;
+    }
+    if (!p->store) {
+        p->store = X509_STORE_new();
+        p->anchors = sk_X509_new_null();
+        if (!p->store || !p->anchors) {
+            aop_error_set(err, "out of memory");
+            return -1;
+        }
+        /* Every configured CA is an anchor, intermediates included: trusting
+         * only an intermediate must not require trusting its root too. */
+        X509_STORE_set_flags(p->store, X509_V_FLAG_PARTIAL_CHAIN);
+    }
+    /* X509_STORE_add_cert ignores a certificate it already holds. */
+    if (X509_STORE_add_cert(p->store, ca) != 1) {
+        ERR_clear_error();
+        aop_error_set(err, "cannot add the certificate to a trust store");
+        return -1;
+    }
+    if (!X509_up_ref(ca) || !sk_X509_push(p->anchors, ca)) {
+        aop_error_set(err, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int aop_policy_add_pin(aop_policy *p, const aop_pin *pin)
+{
+    aop_pin *grown;
+    int i;
+
+    for (i = 0; i < p->npins; i++) {
+        if (aop_pin_equal(&p->pins[i], pin)) {
+            return 0;
+        }
+    }
+    if (p->npins == p->pins_cap) {
+        int cap = p->pins_cap ? 2 * p->pins_cap : 4;
+
+        grown = realloc(p->pins, (size_t)cap * sizeof(*grown));
+        if (!grown) {
+            return -1;
+        }
+        p->pins = grown;
+        p->pins_cap = cap;
+    }
+    p->pins[p->npins++] = *pin;
+    return 0;
+}
+
+X509_STORE *aop_policy_store(const aop_policy *p)
+{
+    return p->store;
+}
+
+int aop_policy_anchor_count(const aop_policy *p)
+{
+    return p->anchors ? sk_X509_num(p->anchors) : 0;
+}
+
+X509 *aop_policy_anchor(const aop_policy *p, int i)
+{
+    return sk_X509_value(p->anchors, i);
+}
+
+int aop_policy_pin_count(const aop_policy *p)
+{
+    return p->npins;
+}
+
+const aop_pin *aop_policy_pin(const aop_policy *p, int i)
+{
+    return (i >= 0 && i < p->npins) ? &p->pins[i] : NULL;
+}
+
+void aop_policy_verify_chain(const aop_policy *p, X509 *leaf,
+                             STACK_OF(X509) *untrusted, time_t now,
+                             aop_chain_result *out)
+{
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+
+    out->error = X509_V_ERR_UNSPECIFIED;
+    out->depth = 0;
+    if (!ctx || !p->store
+        || X509_STORE_CTX_init(ctx, p->store, leaf, untrusted) != 1) {
+        goto cleanup;
+    }
+    /* The parameters OpenSSL applies when a TLS server verifies a client. */
+    X509_STORE_CTX_set_default(ctx, "ssl_client");
+    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), now);
+    if (X509_verify_cert(ctx) == 1) {
+        out->error = X509_V_OK;
+    }
+    else {
+        out->error = X509_STORE_CTX_get_error(ctx);
+        out->depth = X509_STORE_CTX_get_error_depth(ctx);
+        if (out->error == X509_V_OK) {
+            out->error = X509_V_ERR_UNSPECIFIED;
+        }
+    }
+
+cleanup:
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+}
+
+static int aop_policy_pins_match(const aop_policy *p, const aop_leaf *leaf)
+{
+    int i;
+
+    for (i = 0; i < p->npins; i++) {
+        const unsigned char *d = p->pins[i].kind == AOP_PIN_SPKI_SHA256
+            ? leaf->spki_sha256 : leaf->sha256;
+
+        if (memcmp(p->pins[i].digest, d, AOP_SHA256_LEN) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void aop_policy_check(const aop_policy *p, const aop_leaf *leaf,
+                      STACK_OF(X509) *untrusted, time_t now,
+                      const aop_chain_result *known_chain, aop_result *res)
+{
+    int state = 0;
+
+    memset(res, 0, sizeof(*res));
+    res->chain.error = X509_V_OK;
+    if (!leaf || !leaf->cert) {
+        res->verdict = AOP_VERDICT_NO_CERT;
+        return;
+    }
+    if (aop_cert_validity(leaf->cert, now, &state) < 0) {
+        res->verdict = AOP_VERDICT_INTERNAL;
+        return;
+    }
+    if (state != 0) {
+        res->verdict = state < 0 ? AOP_VERDICT_NOT_YET_VALID : AOP_VERDICT_EXPIRED;
+        return;
+    }
+    if (p->store) {
+        if (known_chain) {
+            res->chain = *known_chain;
+        }
+        else {
+            aop_policy_verify_chain(p, leaf->cert, untrusted, now, &res->chain);
+        }
+        if (res->chain.error != X509_V_OK) {
+            res->verdict = AOP_VERDICT_UNTRUSTED;
+            return;
+        }
+    }
+    if (p->npins > 0 && !aop_policy_pins_match(p, leaf)) {
+        res->verdict = AOP_VERDICT_PIN_MISMATCH;
+        return;
+    }
+    res->verdict = AOP_VERDICT_OK;
+}

@@ -1,0 +1,81 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+/*
+ * aop_policy: the acceptance rule of SPEC §2, the same for a zone (vhost)
+ * and for a hostname. A leaf is accepted when it is within its validity
+ * period, and (no anchors or it chains to an anchor), and (no pins or it
+ * matches a pin). A policy is immutable once built and safe to share
+ * between threads and virtual hosts.
+ */
+#ifndef AOP_POLICY_H
+#define AOP_POLICY_H
+
+#include <openssl/x509_vfy.h>
+
+#include "aop_cert.h"
+#include "aop_pin.h"
+
+typedef enum aop_verdict {
+    AOP_VERDICT_OK = 0,
+    AOP_VERDICT_NO_CERT,
+    AOP_VERDICT_EXPIRED,
+    AOP_VERDICT_NOT_YET_VALID,
+    AOP_VERDICT_UNTRUSTED,
+    AOP_VERDICT_PIN_MISMATCH,
+    AOP_VERDICT_INTERNAL
+} aop_verdict;
+
+/* Short reason as in CFAOP_VERIFY_ERROR ("untrusted", "pin-mismatch", ...). */
+const char *aop_verdict_reason(aop_verdict v);
+
+/* Facts about a client leaf that every policy check needs; computed once. */
+typedef struct aop_leaf {
+    X509 *cert; /* not owned */
+    unsigned char sha256[AOP_SHA256_LEN];
+    unsigned char spki_sha256[AOP_SHA256_LEN];
+} aop_leaf;
+
+int aop_leaf_init(aop_leaf *leaf, X509 *cert);
+
+/* Outcome of an X509 chain verification: X509_V_OK or the first error. */
+typedef struct aop_chain_result {
+    int error;
+    int depth;
+} aop_chain_result;
+
+typedef struct aop_result {
+    aop_verdict verdict;
+    aop_chain_result chain; /* meaningful for AOP_VERDICT_UNTRUSTED */
+} aop_result;
+
+typedef struct aop_policy aop_policy;
+
+aop_policy *aop_policy_new(void);
+void aop_policy_free(aop_policy *p);
+/* The anchor must be a CA certificate; the policy takes its own reference. */
+int aop_policy_add_anchor(aop_policy *p, X509 *ca, aop_error *err);
+int aop_policy_add_pin(aop_policy *p, const aop_pin *pin);
+
+/* The trust store, NULL when the policy has no anchors. */
+X509_STORE *aop_policy_store(const aop_policy *p);
+int aop_policy_anchor_count(const aop_policy *p);
+X509 *aop_policy_anchor(const aop_policy *p, int i);
+int aop_policy_pin_count(const aop_policy *p);
+const aop_pin *aop_policy_pin(const aop_policy *p, int i);
+
+/* Verifies `leaf` against the anchors (purpose sslclient, at time `now`),
+ * with `untrusted` as intermediates when not NULL. */
+void aop_policy_verify_chain(const aop_policy *p, X509 *leaf,
+                             STACK_OF(X509) *untrusted, time_t now,
+                             aop_chain_result *out);
+
+/*
+ * Applies the whole rule to a leaf. `known_chain` is the result of a chain
+ * verification against this policy's store already made elsewhere (the TLS
+ * handshake); when NULL and the policy has anchors, the chain is verified here.
+ * `leaf` NULL gives AOP_VERDICT_NO_CERT.
+ */
+void aop_policy_check(const aop_policy *p, const aop_leaf *leaf,
+                      STACK_OF(X509) *untrusted, time_t now,
+                      const aop_chain_result *known_chain, aop_result *res);
+
+#endif /* AOP_POLICY_H */

@@ -1,0 +1,560 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+#include <string.h>
+#include <time.h>
+
+#include "apr_fnmatch.h"
+#include "apr_hash.h"
+#include "apr_strings.h"
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "util_cfgtree.h"
+
+#include "aop_hostname.h"
+#include "cfaop_config.h"
+#include "cfaop_log.h"
+
+APLOG_USE_MODULE(cfaop);
+extern module AP_MODULE_DECLARE_DATA cfaop_module;
+
+/* Anchors and pins closer to expiry than this are reported by configtest. */
+#define CFAOP_EXPIRY_WARN_DAYS 30
+
+void *cfaop_config_create_srv(apr_pool_t *p, server_rec *s)
+{
+    cfaop_srv_conf *sc = apr_pcalloc(p, sizeof(*sc));
+
+    sc->engine = CFAOP_UNSET;
+    sc->mode = CFAOP_UNSET;
+    sc->server = s;
+    return sc;
+}
+
+#define CFAOP_MERGE_INT(base, add, field) \
+    ((add)->field == CFAOP_UNSET ? (base)->field : (add)->field)
+#define CFAOP_MERGE_PTR(base, add, field) \
+    ((add)->field ? (add)->field : (base)->field)
+
+void *cfaop_config_merge_srv(apr_pool_t *p, void *basev, void *addv)
+{
+    const cfaop_srv_conf *base = basev, *add = addv;
+    cfaop_srv_conf *sc = apr_pcalloc(p, sizeof(*sc));
+
+    sc->engine = CFAOP_MERGE_INT(base, add, engine);
+    sc->mode = CFAOP_MERGE_INT(base, add, mode);
+    sc->engine_origin = add->engine != CFAOP_UNSET ? add->engine_origin
+                                                   : base->engine_origin;
+    sc->anchor_files = CFAOP_MERGE_PTR(base, add, anchor_files);
+    sc->pins = CFAOP_MERGE_PTR(base, add, pins);
+    /* Hostname rules are inherited one hostname at a time; the vhost's own
+     * rules for a hostname replace the inherited ones. */
+    if (base->hostrules && add->hostrules) {
+        sc->hostrules = apr_hash_overlay(p, add->hostrules, base->hostrules);
+    }
+    else {
+        sc->hostrules = CFAOP_MERGE_PTR(base, add, hostrules);
+    }
+    sc->server = add->server;
+    return sc;
+}
+
+cfaop_srv_conf *cfaop_config_get(server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &cfaop_module);
+}
+
+int cfaop_config_enabled(const cfaop_srv_conf *sc)
+{
+    return sc->engine == 1;
+}
+
+cfaop_mode cfaop_config_mode(const cfaop_srv_conf *sc)
+{
+    return sc->mode == CFAOP_MODE_REPORT ? CFAOP_MODE_REPORT : CFAOP_MODE_ENFORCE;
+}
+
+const cfaop_policy *cfaop_config_select(const cfaop_srv_conf *sc,
+                                        const char *hostname, int *hostname_scope)
+{
+    char norm[AOP_HOSTNAME_MAX];
+    const cfaop_policy *pol = NULL;
+
+    if (hostname && sc->host_policies
+        && aop_hostname_normalize(hostname, 1, norm) == 0) {
+        pol = apr_hash_get(sc->host_policies, norm, APR_HASH_KEY_STRING);
+    }
+    *hostname_scope = pol != NULL;
+    return pol ? pol : sc->zone_policy;
+}
+
+/* ------------------------------------------------------------------ */
+/* directive handlers                                                  */
+
+static cfaop_origin cfaop_cmd_origin(cmd_parms *cmd)
+{
+    cfaop_origin o;
+
+    o.file = cmd->directive->filename;
+    o.line = cmd->directive->line_num;
+    return o;
+}
+
+static const char *cfaop_cmd_err(cmd_parms *cmd, const char *msg)
+{
+    return apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", msg, NULL);
+}
+
+static void cfaop_warn_expiry(cmd_parms *cmd, const cfaop_certfile *f)
+{
+    time_t now = time(NULL);
+    int i, days;
+
+    for (i = 0; i < sk_X509_num(f->certs); i++) {
+        X509 *x = sk_X509_value(f->certs, i);
+        char *subject;
+
+        if (aop_cert_days_left(x, now, &days) != 0 || days >= CFAOP_EXPIRY_WARN_DAYS) {
+            continue;
+        }
+        subject = aop_name_rfc2253(X509_get_subject_name(x));
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, CFAOP_LOGNO(1)
+                     "%s: %s (line %d of %s): certificate %d (%s) %s",
+                     cmd->cmd->name, f->name, cmd->directive->line_num,
+                     cmd->directive->filename, i + 1, subject ? subject : "?",
+                     days < 0 ? "has expired" : "expires within 30 days");
+        free(subject);
+    }
+}
+
+/* A file of trust anchors: loaded once, every certificate must be a CA. */
+static const char *cfaop_load_anchors(cmd_parms *cmd, const char *arg,
+                                      int allow_builtin, apr_array_header_t **arr)
+{
+    cfaop_registry *reg = cfaop_registry_get(cmd->pool);
+    const cfaop_certfile *f;
+    const char *err = NULL;
+    int fresh, i;
+
+    f = cfaop_registry_file(reg, cmd->temp_pool, arg, allow_builtin, &fresh, &err);
+    if (!f) {
+        return cfaop_cmd_err(cmd, err);
+    }
+    if (fresh) {
+        for (i = 0; i < sk_X509_num(f->certs); i++) {
+            X509 *x = sk_X509_value(f->certs, i);
+
+            if (!aop_cert_is_ca(x)) {
+                char *subject = aop_name_rfc2253(X509_get_subject_name(x));
+                const char *msg = apr_psprintf(cmd->temp_pool,
+                    "%s: certificate %d (%s) is not a CA certificate; "
+                    "to accept exactly this certificate, use it as a pin "
+                    "(CFAOPPin %s)", f->name, i + 1, subject ? subject : "?", arg);
+
+                free(subject);
+                return cfaop_cmd_err(cmd, msg);
+            }
+        }
+        cfaop_warn_expiry(cmd, f);
+    }
+    if (!*arr) {
+        *arr = apr_array_make(cmd->pool, 2, sizeof(const cfaop_certfile *));
+    }
+    APR_ARRAY_PUSH(*arr, const cfaop_certfile *) = f;
+    return NULL;
+}
+
+/* A pin in one of its three forms; a file pins each certificate in it. */
+static const char *cfaop_load_pins(cmd_parms *cmd, const char *arg,
+                                   apr_array_header_t **arr)
+{
+    cfaop_registry *reg;
+    const cfaop_certfile *f;
+    const char *err = NULL;
+    aop_error aerr;
+    aop_pin pin;
+    int fresh, i, rv;
+
+    if (!*arr) {
+        *arr = apr_array_make(cmd->pool, 2, sizeof(aop_pin));
+    }
+    rv = aop_pin_parse(arg, &pin, &aerr);
+    if (rv < 0) {
+        return cfaop_cmd_err(cmd, apr_psprintf(cmd->temp_pool,
+                             "malformed pin '%s': %s", arg, aerr.msg));
+    }
+    if (rv > 0) {
+        APR_ARRAY_PUSH(*arr, aop_pin) = pin;
+        return NULL;
+    }
+    reg = cfaop_registry_get(cmd->pool);
+    f = cfaop_registry_file(reg, cmd->temp_pool, arg, 0, &fresh, &err);
+    if (!f) {
+        return cfaop_cmd_err(cmd, apr_psprintf(cmd->temp_pool,
+            "'%s' is neither a pin (sha256:HEX or spki-sha256:BASE64) nor a "
+            "readable PEM certificate file (%s)", arg, err));
+    }
+    if (fresh) {
+        cfaop_warn_expiry(cmd, f);
+    }
+    for (i = 0; i < sk_X509_num(f->certs); i++) {
+        if (aop_pin_from_cert(sk_X509_value(f->certs, i), &pin) != 0) {
+            return cfaop_cmd_err(cmd, "cannot compute a certificate digest");
+        }
+        APR_ARRAY_PUSH(*arr, aop_pin) = pin;
+    }
+    return NULL;
+}
+
+static const char *cfaop_cmd_engine(cmd_parms *cmd, void *dc, const char *arg)
+{
+    cfaop_srv_conf *sc = cfaop_config_get(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(arg, "on")) {
+        sc->engine = 1;
+    }
+    else if (!strcasecmp(arg, "off")) {
+        sc->engine = 0;
+    }
+    else {
+        return cfaop_cmd_err(cmd, apr_psprintf(cmd->temp_pool,
+                             "'%s' is neither 'on' nor 'off'", arg));
+    }
+    sc->engine_origin = cfaop_cmd_origin(cmd);
+    return NULL;
+}
+
+static const char *cfaop_cmd_mode(cmd_parms *cmd, void *dc, const char *arg)
+{
+    cfaop_srv_conf *sc = cfaop_config_get(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(arg, "enforce")) {
+        sc->mode = CFAOP_MODE_ENFORCE;
+    }
+    else if (!strcasecmp(arg, "report")) {
+        sc->mode = CFAOP_MODE_REPORT;
+    }
+    else {
+        return cfaop_cmd_err(cmd, apr_psprintf(cmd->temp_pool,
+                             "'%s' is neither 'enforce' nor 'report'", arg));
+    }
+    return NULL;
+}
+
+static const char *cfaop_cmd_ca_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    cfaop_srv_conf *sc = cfaop_config_get(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+
+    (void)dc;
+    return err ? err : cfaop_load_anchors(cmd, arg, 1, &sc->anchor_files);
+}
+
+static const char *cfaop_cmd_pin(cmd_parms *cmd, void *dc, const char *arg)
+{
+    cfaop_srv_conf *sc = cfaop_config_get(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+
+    (void)dc;
+    return err ? err : cfaop_load_pins(cmd, arg, &sc->pins);
+}
+
+/* The rules of `hostname` in this scope, created on first mention. */
+static const char *cfaop_hostrule_get(cmd_parms *cmd, const char *hostname,
+                                      cfaop_hostrule **rule)
+{
+    cfaop_srv_conf *sc = cfaop_config_get(cmd->server);
+    char norm[AOP_HOSTNAME_MAX];
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+
+    if (err) {
+        return err;
+    }
+    if (strchr(hostname, '*')) {
+        return cfaop_cmd_err(cmd, apr_psprintf(cmd->temp_pool,
+            "'%s': wildcards are not supported, Cloudflare associates "
+            "certificates with exact hostnames", hostname));
+    }
+    if (aop_hostname_normalize(hostname, 0, norm) != 0) {
+        return cfaop_cmd_err(cmd, apr_psprintf(cmd->temp_pool,
+            "'%s' is not a hostname (expected a DNS name such as "
+            "app.example.com, without port)", hostname));
+    }
+    if (!sc->hostrules) {
+        sc->hostrules = apr_hash_make(cmd->pool);
+    }
+    *rule = apr_hash_get(sc->hostrules, norm, APR_HASH_KEY_STRING);
+    if (!*rule) {
+        *rule = apr_pcalloc(cmd->pool, sizeof(**rule));
+        (*rule)->hostname = apr_pstrdup(cmd->pool, norm);
+        (*rule)->origin = cfaop_cmd_origin(cmd);
+        apr_hash_set(sc->hostrules, (*rule)->hostname, APR_HASH_KEY_STRING, *rule);
+    }
+    return NULL;
+}
+
+static const char *cfaop_cmd_host_ca_file(cmd_parms *cmd, void *dc,
+                                          const char *hostname, const char *arg)
+{
+    cfaop_hostrule *rule;
+    const char *err = cfaop_hostrule_get(cmd, hostname, &rule);
+
+    (void)dc;
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(arg, AOP_CLOUDFLARE_ANCHOR)) {
+        return cfaop_cmd_err(cmd, "the shared 'cloudflare' anchor cannot be a "
+            "hostname policy: Cloudflare presents only uploaded certificates "
+            "per hostname, and the shared one admits every Cloudflare customer");
+    }
+    return cfaop_load_anchors(cmd, arg, 0, &rule->anchor_files);
+}
+
+static const char *cfaop_cmd_host_pin(cmd_parms *cmd, void *dc,
+                                      const char *hostname, const char *arg)
+{
+    cfaop_hostrule *rule;
+    const char *err = cfaop_hostrule_get(cmd, hostname, &rule);
+
+    (void)dc;
+    return err ? err : cfaop_load_pins(cmd, arg, &rule->pins);
+}
+
+const command_rec cfaop_config_cmds[] = {
+    AP_INIT_TAKE1("CFAOPEngine", cfaop_cmd_engine, NULL, RSRC_CONF,
+        "on|off: requests to this virtual host require a client certificate "
+        "that satisfies its policy"),
+    AP_INIT_TAKE1("CFAOPMode", cfaop_cmd_mode, NULL, RSRC_CONF,
+        "enforce|report: reject failing requests, or only log them"),
+    AP_INIT_TAKE1("CFAOPCACertificateFile", cfaop_cmd_ca_file, NULL, RSRC_CONF,
+        "'cloudflare' or a PEM file of CA certificates trusted for client "
+        "certificates (repeatable)"),
+    AP_INIT_TAKE1("CFAOPPin", cfaop_cmd_pin, NULL, RSRC_CONF,
+        "sha256:HEX, spki-sha256:BASE64 or a PEM file: an accepted leaf "
+        "certificate (repeatable)"),
+    AP_INIT_TAKE2("CFAOPHostnameCACertificateFile", cfaop_cmd_host_ca_file,
+        NULL, RSRC_CONF, "HOSTNAME PATH: trust anchors for one hostname"),
+    AP_INIT_TAKE2("CFAOPHostnamePin", cfaop_cmd_host_pin, NULL, RSRC_CONF,
+        "HOSTNAME PIN: an accepted leaf for one hostname (repeatable)"),
+    { NULL }
+};
+
+/* ------------------------------------------------------------------ */
+/* check_config / post_config                                          */
+
+/* Could a request for `hostname` be routed to vhost `s` at all? */
+static int cfaop_server_has_name(server_rec *s, const char *hostname)
+{
+    char norm[AOP_HOSTNAME_MAX];
+    int i;
+
+    if (s->server_hostname && aop_hostname_normalize(s->server_hostname, 1, norm) == 0
+        && !strcmp(norm, hostname)) {
+        return 1;
+    }
+    for (i = 0; s->names && i < s->names->nelts; i++) {
+        const char *n = APR_ARRAY_IDX(s->names, i, const char *);
+
+        if (aop_hostname_normalize(n, 1, norm) == 0 && !strcmp(norm, hostname)) {
+            return 1;
+        }
+    }
+    for (i = 0; s->wild_names && i < s->wild_names->nelts; i++) {
+        const char *w = APR_ARRAY_IDX(s->wild_names, i, const char *);
+
+        if (apr_fnmatch(w, hostname, APR_FNM_CASE_BLIND) == APR_SUCCESS) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int cfaop_build_policies(cfaop_registry *reg, server_rec *s,
+                                cfaop_srv_conf *sc, apr_pool_t *pconf)
+{
+    const apr_array_header_t *anchors = sc->anchor_files;
+    const char *err = NULL;
+    apr_hash_index_t *hi;
+
+    /* Neither anchors nor pins: the zone trusts Cloudflare's origin-pull CA. */
+    if ((!anchors || !anchors->nelts) && (!sc->pins || !sc->pins->nelts)) {
+        apr_array_header_t *dflt = apr_array_make(pconf, 1, sizeof(const cfaop_certfile *));
+        const cfaop_certfile *cf;
+        int fresh;
+
+        cf = cfaop_registry_file(reg, pconf, AOP_CLOUDFLARE_ANCHOR, 1, &fresh, &err);
+        if (!cf) {
+            goto fail;
+        }
+        APR_ARRAY_PUSH(dflt, const cfaop_certfile *) = cf;
+        anchors = dflt;
+    }
+    sc->zone_policy = cfaop_registry_policy(reg, anchors, sc->pins, &err);
+    if (!sc->zone_policy) {
+        goto fail;
+    }
+    sc->host_policies = apr_hash_make(pconf);
+    for (hi = sc->hostrules ? apr_hash_first(pconf, sc->hostrules) : NULL;
+         hi; hi = apr_hash_next(hi)) {
+        const cfaop_hostrule *rule = apr_hash_this_val(hi);
+        const cfaop_policy *pol;
+
+        pol = cfaop_registry_policy(reg, rule->anchor_files, rule->pins, &err);
+        if (!pol) {
+            goto fail;
+        }
+        apr_hash_set(sc->host_policies, rule->hostname, APR_HASH_KEY_STRING, pol);
+        if (!cfaop_server_has_name(s, rule->hostname)) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CFAOP_LOGNO(2)
+                "%s:%d: hostname policy for '%s' is in virtual host %s, which "
+                "has no such ServerName or ServerAlias; requests for it are "
+                "routed elsewhere unless this is the default host",
+                rule->origin.file, rule->origin.line, rule->hostname,
+                s->server_hostname ? s->server_hostname : "(unnamed)");
+        }
+    }
+    return OK;
+
+fail:
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, CFAOP_LOGNO(3)
+                 "cannot build the policy of virtual host %s: %s",
+                 s->server_hostname ? s->server_hostname : "(unnamed)", err);
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static int cfaop_is_vhost_section(const ap_directive_t *d)
+{
+    return !strcasecmp(d->directive, "<VirtualHost");
+}
+
+/* The first SSLVerifyClient other than "none" in a subtree; with
+ * skip_vhosts, what the main server contributes (directory sections of the
+ * main server apply to every vhost too). */
+static const ap_directive_t *cfaop_find_verify_client(const ap_directive_t *d,
+                                                      int skip_vhosts)
+{
+    const ap_directive_t *found;
+
+    for (; d; d = d->next) {
+        if (skip_vhosts && cfaop_is_vhost_section(d)) {
+            continue;
+        }
+        if (!strcasecmp(d->directive, "SSLVerifyClient") && d->args
+            && strcasecmp(d->args, "none")) {
+            return d;
+        }
+        if (d->first_child
+            && (found = cfaop_find_verify_client(d->first_child, skip_vhosts))) {
+            return found;
+        }
+    }
+    return NULL;
+}
+
+/* The <VirtualHost> section that defined `s` (found by file and line). */
+static const ap_directive_t *cfaop_vhost_section(const ap_directive_t *d,
+                                                 const server_rec *s)
+{
+    const ap_directive_t *found;
+
+    for (; d; d = d->next) {
+        if (cfaop_is_vhost_section(d)) {
+            if (d->line_num == (int)s->defn_line_number && d->filename
+                && s->defn_name && !strcmp(d->filename, s->defn_name)) {
+                return d;
+            }
+        }
+        else if (d->first_child && (found = cfaop_vhost_section(d->first_child, s))) {
+            return found;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * mod_ssl's own client verification cannot share a vhost with ours: its
+ * per-request access check would renegotiate (impossible on HTTP/2) and a
+ * renegotiated handshake would run through our verification. Refused at
+ * configtest with both locations.
+ */
+static int cfaop_check_no_ssl_verify(server_rec *s, const cfaop_srv_conf *sc)
+{
+    const ap_directive_t *section, *clash;
+
+    clash = cfaop_find_verify_client(ap_conftree, 1);
+    if (!clash && s->is_virtual && (section = cfaop_vhost_section(ap_conftree, s))) {
+        clash = cfaop_find_verify_client(section->first_child, 0);
+    }
+    if (!clash) {
+        return OK;
+    }
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, CFAOP_LOGNO(5)
+        "SSLVerifyClient %s (line %d of %s) applies to virtual host %s, where "
+        "CFAOPEngine is on (line %d of %s): mod_cfaop requests and checks the "
+        "client certificate itself; remove SSLVerifyClient or set it to none",
+        clash->args, clash->line_num, clash->filename,
+        s->server_hostname ? s->server_hostname : "(unnamed)",
+        sc->engine_origin.line, sc->engine_origin.file ? sc->engine_origin.file : "?");
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+int cfaop_config_check(apr_pool_t *pconf, apr_pool_t *plog,
+                       apr_pool_t *ptemp, server_rec *s)
+{
+    cfaop_registry *reg = cfaop_registry_get(pconf);
+    int rv = OK;
+
+    (void)plog;
+    (void)ptemp;
+    for (; s; s = s->next) {
+        cfaop_srv_conf *sc = cfaop_config_get(s);
+
+        sc->server = s;
+        if (!cfaop_config_enabled(sc)) {
+            continue;
+        }
+        if (cfaop_build_policies(reg, s, sc, pconf) != OK
+            || cfaop_check_no_ssl_verify(s, sc) != OK) {
+            rv = HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return rv;
+}
+
+int cfaop_config_post(apr_pool_t *pconf, apr_pool_t *plog,
+                      apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    /* The start-up dry run sees the same configuration; say it once. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    for (; s; s = s->next) {
+        cfaop_srv_conf *sc = cfaop_config_get(s);
+
+        if (cfaop_config_enabled(sc) && !sc->ctx_hooked) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CFAOP_LOGNO(4)
+                "CFAOPEngine is on (%s:%d) for virtual host %s:%u, which does "
+                "not use TLS (SSLEngine on); every request to it is refused",
+                sc->engine_origin.file ? sc->engine_origin.file : "?",
+                sc->engine_origin.line,
+                s->server_hostname ? s->server_hostname : "(unnamed)",
+                (unsigned)s->port);
+        }
+    }
+    return OK;
+}

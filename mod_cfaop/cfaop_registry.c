@@ -1,0 +1,175 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+#include <string.h>
+
+#include "apr_hash.h"
+#include "apr_strings.h"
+
+#include "httpd.h"
+#include "http_config.h"
+
+#include "aop_cert.h"
+#include "cfaop_registry.h"
+
+#define CFAOP_REGISTRY_KEY "cfaop-registry"
+
+struct cfaop_registry {
+    apr_pool_t *pool;
+    apr_hash_t *files;    /* name -> cfaop_certfile */
+    apr_hash_t *policies; /* key -> cfaop_policy */
+    int next_policy_id;
+};
+
+static apr_status_t cfaop_certfile_cleanup(void *data)
+{
+    cfaop_certfile *f = data;
+
+    aop_certs_free(f->certs);
+    f->certs = NULL;
+    return APR_SUCCESS;
+}
+
+static apr_status_t cfaop_policy_cleanup(void *data)
+{
+    cfaop_policy *p = data;
+
+    aop_policy_free(p->core);
+    p->core = NULL;
+    return APR_SUCCESS;
+}
+
+cfaop_registry *cfaop_registry_get(apr_pool_t *pconf)
+{
+    void *data = NULL;
+    cfaop_registry *reg;
+
+    apr_pool_userdata_get(&data, CFAOP_REGISTRY_KEY, pconf);
+    if (data) {
+        return data;
+    }
+    reg = apr_pcalloc(pconf, sizeof(*reg));
+    reg->pool = pconf;
+    reg->files = apr_hash_make(pconf);
+    reg->policies = apr_hash_make(pconf);
+    apr_pool_userdata_set(reg, CFAOP_REGISTRY_KEY, apr_pool_cleanup_null, pconf);
+    return reg;
+}
+
+const cfaop_certfile *cfaop_registry_file(cfaop_registry *reg, apr_pool_t *ptemp,
+                                          const char *arg, int allow_builtin,
+                                          int *fresh, const char **err)
+{
+    cfaop_certfile *f;
+    const char *name;
+    aop_error aerr;
+    int builtin = !strcasecmp(arg, AOP_CLOUDFLARE_ANCHOR);
+    int rv;
+
+    *fresh = 0;
+    if (builtin && !allow_builtin) {
+        *err = "the built-in 'cloudflare' anchor cannot be used here";
+        return NULL;
+    }
+    if (builtin) {
+        name = AOP_CLOUDFLARE_ANCHOR;
+    }
+    else {
+        name = ap_server_root_relative(ptemp, arg);
+        if (!name) {
+            *err = apr_psprintf(ptemp, "%s: invalid file path", arg);
+            return NULL;
+        }
+    }
+    f = apr_hash_get(reg->files, name, APR_HASH_KEY_STRING);
+    if (f) {
+        return f;
+    }
+    f = apr_pcalloc(reg->pool, sizeof(*f));
+    f->name = apr_pstrdup(reg->pool, name);
+    f->builtin = builtin;
+    if (builtin) {
+        rv = aop_pem_load_mem(aop_cloudflare_ca_pem, strlen(aop_cloudflare_ca_pem),
+                              "built-in Cloudflare origin-pull CA", &f->certs, &aerr);
+    }
+    else {
+        rv = aop_pem_load_file(f->name, &f->certs, &aerr);
+    }
+    if (rv != 0) {
+        *err = apr_pstrdup(ptemp, aerr.msg);
+        return NULL;
+    }
+    apr_pool_cleanup_register(reg->pool, f, cfaop_certfile_cleanup,
+                              apr_pool_cleanup_null);
+    apr_hash_set(reg->files, f->name, APR_HASH_KEY_STRING, f);
+    *fresh = 1;
+    return f;
+}
+
+/* Identity of a policy: the files (by address, they are unique per name)
+ * and the pin digests, in configuration order. */
+static const char *cfaop_policy_key(apr_pool_t *p,
+                                    const apr_array_header_t *anchor_files,
+                                    const apr_array_header_t *pins)
+{
+    apr_array_header_t *parts = apr_array_make(p, 8, sizeof(const char *));
+    char text[AOP_PIN_TEXTLEN];
+    int i;
+
+    for (i = 0; anchor_files && i < anchor_files->nelts; i++) {
+        APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(p, "a:%pp",
+            APR_ARRAY_IDX(anchor_files, i, const cfaop_certfile *));
+    }
+    for (i = 0; pins && i < pins->nelts; i++) {
+        aop_pin_format(&APR_ARRAY_IDX(pins, i, aop_pin), text);
+        APR_ARRAY_PUSH(parts, const char *) = apr_pstrcat(p, "p:", text, NULL);
+    }
+    return apr_array_pstrcat(p, parts, ';');
+}
+
+const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
+                                          const apr_array_header_t *anchor_files,
+                                          const apr_array_header_t *pins,
+                                          const char **err)
+{
+    const char *key = cfaop_policy_key(reg->pool, anchor_files, pins);
+    cfaop_policy *pol = apr_hash_get(reg->policies, key, APR_HASH_KEY_STRING);
+    aop_error aerr;
+    int i, j;
+
+    if (pol) {
+        return pol;
+    }
+    pol = apr_pcalloc(reg->pool, sizeof(*pol));
+    pol->core = aop_policy_new();
+    if (!pol->core) {
+        *err = "out of memory";
+        return NULL;
+    }
+    apr_pool_cleanup_register(reg->pool, pol, cfaop_policy_cleanup,
+                              apr_pool_cleanup_null);
+    pol->id = ++reg->next_policy_id;
+    pol->anchor_files = anchor_files
+        ? apr_array_copy(reg->pool, anchor_files)
+        : apr_array_make(reg->pool, 1, sizeof(const cfaop_certfile *));
+    pol->pins = pins ? apr_array_copy(reg->pool, pins)
+                     : apr_array_make(reg->pool, 1, sizeof(aop_pin));
+    for (i = 0; i < pol->anchor_files->nelts; i++) {
+        const cfaop_certfile *f = APR_ARRAY_IDX(pol->anchor_files, i,
+                                                const cfaop_certfile *);
+
+        for (j = 0; j < sk_X509_num(f->certs); j++) {
+            if (aop_policy_add_anchor(pol->core, sk_X509_value(f->certs, j), &aerr)) {
+                *err = apr_psprintf(reg->pool, "%s: certificate %d: %s",
+                                    f->name, j + 1, aerr.msg);
+                return NULL;
+            }
+        }
+    }
+    for (i = 0; i < pol->pins->nelts; i++) {
+        if (aop_policy_add_pin(pol->core, &APR_ARRAY_IDX(pol->pins, i, aop_pin))) {
+            *err = "out of memory";
+            return NULL;
+        }
+    }
+    apr_hash_set(reg->policies, key, APR_HASH_KEY_STRING, pol);
+    return pol;
+}

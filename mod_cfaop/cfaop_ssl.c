@@ -1,0 +1,358 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_connection.h"
+#include "http_log.h"
+
+#include "apr_hash.h"
+#include "apr_optional_hooks.h"
+#include "apr_strings.h"
+#if APR_HAS_THREADS
+#include "apr_thread_mutex.h"
+#endif
+
+#include "mod_ssl_openssl.h"
+#include <openssl/err.h>
+
+#include "cfaop_config.h"
+#include "cfaop_log.h"
+#include "cfaop_ssl.h"
+
+APLOG_USE_MODULE(cfaop);
+extern module AP_MODULE_DECLARE_DATA cfaop_module;
+
+/* Trust stores whose verdict a connection remembers; a connection meets the
+ * zone store and rarely more than one hostname store. */
+#define CFAOP_CHAIN_SLOTS 4
+
+typedef struct cfaop_chain_slot {
+    const X509_STORE *store;
+    aop_chain_result chain;
+} cfaop_chain_slot;
+
+/* Per TLS connection (the master connection for HTTP/2). Written by the
+ * handshake and by requests; HTTP/2 streams run on several threads, so
+ * every access after the handshake holds `lock`. Memory is malloc'ed, not
+ * taken from c->pool, which the master connection's thread owns. */
+typedef struct cfaop_conn {
+    SSL *ssl;
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *lock;
+#endif
+    X509 *leaf;              /* own reference; what the facts below describe */
+    int facts_ready;
+    aop_leaf facts;
+    char sha256_hex[AOP_SHA256_HEXLEN];
+    char *subject_dn;
+    char *issuer_dn;
+    char not_after[48];
+    cfaop_chain_slot slots[CFAOP_CHAIN_SLOTS];
+    int nslots;
+    int next_slot;
+} cfaop_conn;
+
+static cfaop_conn *cfaop_conn_get(conn_rec *c)
+{
+    return ap_get_module_config(c->conn_config, &cfaop_module);
+}
+
+static void cfaop_conn_lock(cfaop_conn *cc)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(cc->lock);
+#else
+    (void)cc;
+#endif
+}
+
+static void cfaop_conn_unlock(cfaop_conn *cc)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(cc->lock);
+#else
+    (void)cc;
+#endif
+}
+
+/* Forgets everything known about the previous leaf and adopts `x`. */
+static void cfaop_conn_set_leaf(cfaop_conn *cc, X509 *x)
+{
+    if (cc->leaf) {
+        X509_free(cc->leaf);
+    }
+    free(cc->subject_dn);
+    free(cc->issuer_dn);
+    cc->subject_dn = cc->issuer_dn = NULL;
+    cc->facts_ready = 0;
+    cc->nslots = cc->next_slot = 0;
+    cc->leaf = NULL;
+    if (x && X509_up_ref(x)) {
+        cc->leaf = x;
+    }
+}
+
+static apr_status_t cfaop_conn_cleanup(void *data)
+{
+    cfaop_conn_set_leaf(data, NULL);
+    return APR_SUCCESS;
+}
+
+static void cfaop_conn_remember(cfaop_conn *cc, const X509_STORE *store,
+                                const aop_chain_result *chain)
+{
+    cfaop_chain_slot *slot;
+
+    if (cc->nslots < CFAOP_CHAIN_SLOTS) {
+        slot = &cc->slots[cc->nslots++];
+    }
+    else {
+        slot = &cc->slots[cc->next_slot];
+        cc->next_slot = (cc->next_slot + 1) % CFAOP_CHAIN_SLOTS;
+    }
+    slot->store = store;
+    slot->chain = *chain;
+}
+
+static const aop_chain_result *cfaop_conn_recall(const cfaop_conn *cc,
+                                                 const X509_STORE *store)
+{
+    int i;
+
+    for (i = 0; i < cc->nslots; i++) {
+        if (cc->slots[i].store == store) {
+            return &cc->slots[i].chain;
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* mod_ssl hooks                                                       */
+
+static int cfaop_ssl_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
+{
+    cfaop_conn *cc;
+
+    if (is_proxy) {
+        return DECLINED;
+    }
+    cc = apr_pcalloc(c->pool, sizeof(*cc));
+    cc->ssl = ssl;
+#if APR_HAS_THREADS
+    if (apr_thread_mutex_create(&cc->lock, APR_THREAD_MUTEX_DEFAULT, c->pool)
+        != APR_SUCCESS) {
+        /* Without the record every request on this connection is refused. */
+        ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c, CFAOP_LOGNO(20)
+                      "cannot create a connection lock");
+        return DECLINED;
+    }
+#endif
+    apr_pool_cleanup_register(c->pool, cc, cfaop_conn_cleanup, apr_pool_cleanup_null);
+    ap_set_module_config(c->conn_config, &cfaop_module, cc);
+    return OK;
+}
+
+/*
+ * Replaces OpenSSL's chain verification in handshakes of enabled vhosts:
+ * verifies against the store of the vhost the handshake selected (by SNI),
+ * records the outcome for the requests to come, and lets the handshake
+ * finish, so that a failure becomes a logged 403/421 for the request's own
+ * vhost and hostname instead of an anonymous TLS alert. The client has
+ * still proven possession of the certificate's key (CertificateVerify).
+ */
+static int cfaop_ssl_cert_verify(X509_STORE_CTX *xctx, void *arg)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(xctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+    conn_rec *c = ssl ? SSL_get_app_data(ssl) : NULL;
+    cfaop_conn *cc = c ? cfaop_conn_get(c) : NULL;
+    aop_chain_result chain = { X509_V_OK, 0 };
+
+    (void)arg;
+    ERR_set_mark();
+    if (X509_verify_cert(xctx) != 1) {
+        chain.error = X509_STORE_CTX_get_error(xctx);
+        chain.depth = X509_STORE_CTX_get_error_depth(xctx);
+        if (chain.error == X509_V_OK) {
+            chain.error = X509_V_ERR_UNSPECIFIED;
+        }
+    }
+    /* Errors left in the queue would make mod_ssl's SSL_get_error() fail
+     * the connection; only ours are dropped. */
+    ERR_pop_to_mark();
+    if (cc) {
+        cfaop_conn_lock(cc);
+        cfaop_conn_set_leaf(cc, X509_STORE_CTX_get0_cert(xctx));
+        cfaop_conn_remember(cc, X509_STORE_CTX_get0_store(xctx), &chain);
+        cfaop_conn_unlock(cc);
+        ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c, CFAOP_LOGNO(21)
+                      "chain verified in handshake: %s",
+                      chain.error == X509_V_OK ? "ok"
+                      : X509_verify_cert_error_string(chain.error));
+    }
+    X509_STORE_CTX_set_error(xctx, X509_V_OK);
+    return 1;
+}
+
+static int cfaop_name_cmp(const X509_NAME *const *a, const X509_NAME *const *b)
+{
+    return X509_NAME_cmp(*a, *b);
+}
+
+/* The CA names sent in CertificateRequest: every anchor of the vhost. */
+static void cfaop_ssl_set_ca_names(SSL_CTX *ctx, const cfaop_srv_conf *sc)
+{
+    STACK_OF(X509_NAME) *names;
+    const STACK_OF(X509_NAME) *existing = SSL_CTX_get_client_CA_list(ctx);
+    apr_hash_index_t *hi;
+    const cfaop_policy *pol = sc->zone_policy;
+    int i;
+
+    if (existing && sk_X509_NAME_num(existing) > 0) {
+        return; /* mod_ssl's SSLCADNRequest* or SSLCACertificate* decide */
+    }
+    names = sk_X509_NAME_new(cfaop_name_cmp);
+    if (!names) {
+        return;
+    }
+    hi = sc->host_policies ? apr_hash_first(NULL, sc->host_policies) : NULL;
+    for (; pol; pol = hi ? apr_hash_this_val(hi) : NULL,
+                hi = hi ? apr_hash_next(hi) : NULL) {
+        for (i = 0; i < aop_policy_anchor_count(pol->core); i++) {
+            X509_NAME *n = X509_get_subject_name(aop_policy_anchor(pol->core, i));
+            X509_NAME *dup;
+
+            if (sk_X509_NAME_find(names, n) >= 0 || !(dup = X509_NAME_dup(n))) {
+                continue;
+            }
+            if (!sk_X509_NAME_push(names, dup)) {
+                X509_NAME_free(dup);
+            }
+        }
+    }
+    SSL_CTX_set_client_CA_list(ctx, names);
+}
+
+static int cfaop_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
+                                 SSL_CTX *ctx)
+{
+    cfaop_srv_conf *sc = cfaop_config_get(s);
+    X509_STORE *store;
+
+    (void)p;
+    if (is_proxy) {
+        return DECLINED;
+    }
+    sc->ssl_ctx = ctx;
+    sc->ctx_hooked = 0;
+    if (!cfaop_config_enabled(sc) || !sc->zone_policy) {
+        return DECLINED;
+    }
+    if (SSL_CTX_get_verify_mode(ctx) != SSL_VERIFY_NONE) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CFAOP_LOGNO(22)
+            "virtual host %s:%u also has SSLVerifyClient; mod_cfaop takes over "
+            "the handshake's client verification, remove SSLVerifyClient",
+            s->server_hostname ? s->server_hostname : "(unnamed)", (unsigned)s->port);
+    }
+    store = aop_policy_store(sc->zone_policy->core);
+    /* set1_verify_cert_store leaves mod_ssl's own store (and CRLs) alone. */
+    if (store && SSL_CTX_set1_verify_cert_store(ctx, store) != 1) {
+        ERR_clear_error();
+        /* Not fatal: a failed post_config would take a running server down
+         * on graceful restart. Unhooked vhosts refuse every request. */
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, CFAOP_LOGNO(23)
+                     "cannot attach the trust store; every request is refused");
+        return DECLINED;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_cert_verify_callback(ctx, cfaop_ssl_cert_verify, NULL);
+    cfaop_ssl_set_ca_names(ctx, sc);
+    sc->ctx_hooked = 1;
+    return OK;
+}
+
+void cfaop_ssl_register_hooks(void)
+{
+    APR_OPTIONAL_HOOK(ssl, init_server, cfaop_ssl_init_server, NULL, NULL,
+                      APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ssl, pre_handshake, cfaop_ssl_pre_handshake, NULL, NULL,
+                      APR_HOOK_MIDDLE);
+}
+
+/* ------------------------------------------------------------------ */
+/* per request                                                         */
+
+static int cfaop_conn_facts(cfaop_conn *cc)
+{
+    if (cc->facts_ready) {
+        return 0;
+    }
+    if (aop_leaf_init(&cc->facts, cc->leaf) != 0) {
+        return -1;
+    }
+    aop_hex(cc->facts.sha256, AOP_SHA256_LEN, cc->sha256_hex);
+    cc->subject_dn = aop_name_rfc2253(X509_get_subject_name(cc->leaf));
+    cc->issuer_dn = aop_name_rfc2253(X509_get_issuer_name(cc->leaf));
+    if (aop_cert_not_after_str(cc->leaf, cc->not_after, sizeof(cc->not_after)) != 0) {
+        cc->not_after[0] = '\0';
+    }
+    cc->facts_ready = 1;
+    return 0;
+}
+
+void cfaop_ssl_judge(request_rec *r, const aop_policy *policy, cfaop_peer *peer)
+{
+    conn_rec *c1 = r->connection->master ? r->connection->master : r->connection;
+    cfaop_conn *cc = cfaop_conn_get(c1);
+    const aop_chain_result *known = NULL;
+    X509_STORE *store = aop_policy_store(policy);
+    time_t now = apr_time_sec(r->request_time);
+    X509 *x;
+
+    memset(peer, 0, sizeof(*peer));
+    peer->result.verdict = AOP_VERDICT_NO_CERT;
+    if (!cc || !cc->ssl) {
+        return;
+    }
+    peer->tls = 1;
+    peer->handshake_ctx = SSL_get_SSL_CTX(cc->ssl);
+    cfaop_conn_lock(cc);
+    x = SSL_get0_peer_certificate(cc->ssl);
+    if (x != cc->leaf) {
+        /* A resumed session (no handshake verification happened) or a
+         * renegotiated certificate: nothing recorded applies. */
+        cfaop_conn_set_leaf(cc, x);
+    }
+    if (!cc->leaf) {
+        goto cleanup;
+    }
+    peer->has_cert = 1;
+    if (cfaop_conn_facts(cc) != 0) {
+        peer->result.verdict = AOP_VERDICT_INTERNAL;
+        goto cleanup;
+    }
+    if (store && !(known = cfaop_conn_recall(cc, store))) {
+        aop_chain_result chain;
+
+        /* After resumption the peer's chain is gone: intermediates must then
+         * come from the anchors file. */
+        aop_policy_verify_chain(policy, cc->leaf, SSL_get_peer_cert_chain(cc->ssl),
+                                now, &chain);
+        cfaop_conn_remember(cc, store, &chain);
+        known = cfaop_conn_recall(cc, store);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, CFAOP_LOGNO(24)
+                      "chain verified for request: %s", chain.error == X509_V_OK
+                      ? "ok" : X509_verify_cert_error_string(chain.error));
+    }
+    aop_policy_check(policy, &cc->facts, NULL, now, known, &peer->result);
+    peer->sha256_hex = apr_pstrdup(r->pool, cc->sha256_hex);
+    peer->subject_dn = apr_pstrdup(r->pool, cc->subject_dn ? cc->subject_dn : "");
+    peer->issuer_dn = apr_pstrdup(r->pool, cc->issuer_dn ? cc->issuer_dn : "");
+    peer->not_after = apr_pstrdup(r->pool, cc->not_after);
+
+cleanup:
+    cfaop_conn_unlock(cc);
+}

@@ -1,0 +1,38 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+/*
+ * mod_cfaop: lock an origin to Cloudflare's Authenticated Origin Pulls.
+ * This file only registers hooks; see cfaop_config.c (directives),
+ * cfaop_ssl.c (mod_ssl hooks) and cfaop_request.c (enforcement).
+ */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "cfaop_config.h"
+#include "cfaop_request.h"
+#include "cfaop_ssl.h"
+
+static void cfaop_register_hooks(apr_pool_t *p)
+{
+    /* mod_ssl's own post_read_request (SNI/Host 421, 400) answers first, and
+     * init_server has run for every vhost when our post_config looks. */
+    static const char *const after_ssl[] = { "mod_ssl.c", NULL };
+
+    (void)p;
+    ap_hook_check_config(cfaop_config_check, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(cfaop_config_post, after_ssl, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_read_request(cfaop_request_check, after_ssl, NULL, APR_HOOK_FIRST);
+    cfaop_ssl_register_hooks();
+}
+
+AP_DECLARE_MODULE(cfaop) = {
+    STANDARD20_MODULE_STUFF,
+    NULL,                      /* per-directory config: none, vhost-level only */
+    NULL,
+    cfaop_config_create_srv,
+    cfaop_config_merge_srv,
+    cfaop_config_cmds,
+    cfaop_register_hooks,
+    AP_MODULE_FLAG_ALWAYS_MERGE /* every vhost gets its own runtime state */
+};
