@@ -56,6 +56,7 @@ void *cfaop_config_merge_srv(apr_pool_t *p, void *basev, void *addv)
     else {
         sc->hostrules = CFAOP_MERGE_PTR(base, add, hostrules);
     }
+    sc->rules_origin = add->rules_origin;
     sc->server = add->server;
     return sc;
 }
@@ -119,12 +120,22 @@ static void cfaop_warn_expiry(cmd_parms *cmd, const cfaop_certfile *f)
             continue;
         }
         subject = aop_name_rfc2253(X509_get_subject_name(x));
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, CFAOP_LOGNO(1)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL, CFAOP_LOGNO(1)
                      "%s: %s (line %d of %s): certificate %d (%s) %s",
                      cmd->cmd->name, f->name, cmd->directive->line_num,
                      cmd->directive->filename, i + 1, subject ? subject : "?",
                      days < 0 ? "has expired" : "expires within 30 days");
         free(subject);
+    }
+}
+
+/* Remembers where this scope first wrote a policy rule. */
+static void cfaop_note_rule(cmd_parms *cmd)
+{
+    cfaop_srv_conf *sc = cfaop_config_get(cmd->server);
+
+    if (!sc->rules_origin.file) {
+        sc->rules_origin = cfaop_cmd_origin(cmd);
     }
 }
 
@@ -162,6 +173,7 @@ static const char *cfaop_load_anchors(cmd_parms *cmd, const char *arg,
         *arr = apr_array_make(cmd->pool, 2, sizeof(const cfaop_certfile *));
     }
     APR_ARRAY_PUSH(*arr, const cfaop_certfile *) = f;
+    cfaop_note_rule(cmd);
     return NULL;
 }
 
@@ -184,6 +196,7 @@ static const char *cfaop_load_pins(cmd_parms *cmd, const char *arg,
         return cfaop_cmd_err(cmd, apr_psprintf(cmd->temp_pool,
                              "malformed pin '%s': %s", arg, aerr.msg));
     }
+    cfaop_note_rule(cmd);
     if (rv > 0) {
         APR_ARRAY_PUSH(*arr, aop_pin) = pin;
         return NULL;
@@ -199,6 +212,14 @@ static const char *cfaop_load_pins(cmd_parms *cmd, const char *arg,
         cfaop_warn_expiry(cmd, f);
     }
     for (i = 0; i < sk_X509_num(f->certs); i++) {
+        if (aop_cert_is_ca(sk_X509_value(f->certs, i))) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL, CFAOP_LOGNO(7)
+                "%s: %s (line %d of %s): certificate %d is a CA certificate; a "
+                "pin matches only the leaf a client presents (to trust what a "
+                "CA issues, use a CA certificate file directive)",
+                cmd->cmd->name, f->name, cmd->directive->line_num,
+                cmd->directive->filename, i + 1);
+        }
         if (aop_pin_from_cert(sk_X509_value(f->certs, i), &pin) != 0) {
             return cfaop_cmd_err(cmd, "cannot compute a certificate digest");
         }
@@ -381,8 +402,32 @@ static int cfaop_server_has_name(server_rec *s, const char *hostname)
     return 0;
 }
 
+/* Whether some vhost using a hostname rule can receive requests for it. */
+typedef struct cfaop_reach {
+    const cfaop_hostrule *rule;
+    int reachable;
+} cfaop_reach;
+
+static void cfaop_note_reachable(apr_hash_t *reachable, const cfaop_hostrule *rule,
+                                 int here)
+{
+    apr_pool_t *p = apr_hash_pool_get(reachable);
+    const char *key = apr_psprintf(p, "%pp", (const void *)rule);
+    cfaop_reach *r = apr_hash_get(reachable, key, APR_HASH_KEY_STRING);
+
+    if (!r) {
+        r = apr_pcalloc(p, sizeof(*r));
+        r->rule = rule;
+        apr_hash_set(reachable, key, APR_HASH_KEY_STRING, r);
+    }
+    r->reachable |= here;
+}
+
+/* Builds the vhost's policies and notes, per hostname rule, whether this
+ * vhost answers to its hostname. */
 static int cfaop_build_policies(cfaop_registry *reg, server_rec *s,
-                                cfaop_srv_conf *sc, apr_pool_t *pconf)
+                                cfaop_srv_conf *sc, apr_pool_t *pconf,
+                                apr_hash_t *reachable)
 {
     const apr_array_header_t *anchors = sc->anchor_files;
     const char *err = NULL;
@@ -405,9 +450,11 @@ static int cfaop_build_policies(cfaop_registry *reg, server_rec *s,
     if (!sc->zone_policy) {
         goto fail;
     }
+    if (!sc->hostrules || apr_hash_count(sc->hostrules) == 0) {
+        return OK;
+    }
     sc->host_policies = apr_hash_make(pconf);
-    for (hi = sc->hostrules ? apr_hash_first(pconf, sc->hostrules) : NULL;
-         hi; hi = apr_hash_next(hi)) {
+    for (hi = apr_hash_first(pconf, sc->hostrules); hi; hi = apr_hash_next(hi)) {
         const cfaop_hostrule *rule = apr_hash_this_val(hi);
         const cfaop_policy *pol;
 
@@ -416,14 +463,7 @@ static int cfaop_build_policies(cfaop_registry *reg, server_rec *s,
             goto fail;
         }
         apr_hash_set(sc->host_policies, rule->hostname, APR_HASH_KEY_STRING, pol);
-        if (!cfaop_server_has_name(s, rule->hostname)) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CFAOP_LOGNO(2)
-                "%s:%d: hostname policy for '%s' is in virtual host %s, which "
-                "has no such ServerName or ServerAlias; requests for it are "
-                "routed elsewhere unless this is the default host",
-                rule->origin.file, rule->origin.line, rule->hostname,
-                s->server_hostname ? s->server_hostname : "(unnamed)");
-        }
+        cfaop_note_reachable(reachable, rule, cfaop_server_has_name(s, rule->hostname));
     }
     return OK;
 
@@ -510,26 +550,56 @@ static int cfaop_check_no_ssl_verify(server_rec *s, const cfaop_srv_conf *sc)
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* A hostname rule no vhost using it can receive requests for is a typo or
+ * a rule in the wrong vhost; said once per rule, however many inherit it. */
+static void cfaop_warn_unreachable(apr_pool_t *ptemp, server_rec *main_server,
+                                   apr_hash_t *reachable)
+{
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(ptemp, reachable); hi; hi = apr_hash_next(hi)) {
+        const cfaop_reach *r = apr_hash_this_val(hi);
+        const cfaop_hostrule *rule = r->rule;
+
+        if (!r->reachable) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server, CFAOP_LOGNO(2)
+                "%s:%d: hostname policy for '%s' applies to no virtual host "
+                "with that ServerName or ServerAlias; requests for it are "
+                "routed elsewhere unless it reaches a default host",
+                rule->origin.file, rule->origin.line, rule->hostname);
+        }
+    }
+}
+
 int cfaop_config_check(apr_pool_t *pconf, apr_pool_t *plog,
                        apr_pool_t *ptemp, server_rec *s)
 {
     cfaop_registry *reg = cfaop_registry_get(pconf);
+    apr_hash_t *reachable = apr_hash_make(ptemp);
+    server_rec *main_server = s;
     int rv = OK;
 
     (void)plog;
-    (void)ptemp;
     for (; s; s = s->next) {
         cfaop_srv_conf *sc = cfaop_config_get(s);
 
         sc->server = s;
         if (!cfaop_config_enabled(sc)) {
+            if (sc->rules_origin.file) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CFAOP_LOGNO(8)
+                    "%s:%d: mod_cfaop rules for virtual host %s, but CFAOPEngine "
+                    "is not on there: its requests are not checked",
+                    sc->rules_origin.file, sc->rules_origin.line,
+                    s->server_hostname ? s->server_hostname : "(unnamed)");
+            }
             continue;
         }
-        if (cfaop_build_policies(reg, s, sc, pconf) != OK
+        if (cfaop_build_policies(reg, s, sc, pconf, reachable) != OK
             || cfaop_check_no_ssl_verify(s, sc) != OK) {
             rv = HTTP_INTERNAL_SERVER_ERROR;
         }
     }
+    cfaop_warn_unreachable(ptemp, main_server, reachable);
     return rv;
 }
 
@@ -539,6 +609,9 @@ int cfaop_config_post(apr_pool_t *pconf, apr_pool_t *plog,
     (void)pconf;
     (void)plog;
     (void)ptemp;
+    server_rec *main_server = s;
+    int nservers = 0, nenabled = 0, nfiles = 0, npolicies = 0;
+
     /* The start-up dry run sees the same configuration; say it once. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
@@ -546,6 +619,8 @@ int cfaop_config_post(apr_pool_t *pconf, apr_pool_t *plog,
     for (; s; s = s->next) {
         cfaop_srv_conf *sc = cfaop_config_get(s);
 
+        nservers++;
+        nenabled += cfaop_config_enabled(sc);
         if (cfaop_config_enabled(sc) && !sc->ctx_hooked) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CFAOP_LOGNO(4)
                 "CFAOPEngine is on (%s:%d) for virtual host %s:%u, which does "
@@ -555,6 +630,13 @@ int cfaop_config_post(apr_pool_t *pconf, apr_pool_t *plog,
                 s->server_hostname ? s->server_hostname : "(unnamed)",
                 (unsigned)s->port);
         }
+    }
+    if (nenabled) {
+        cfaop_registry_counts(cfaop_registry_get(pconf), &nfiles, &npolicies);
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, main_server, CFAOP_LOGNO(6)
+                     "%d of %d virtual hosts enabled; %d certificate files and "
+                     "%d policies loaded, each once", nenabled, nservers,
+                     nfiles, npolicies);
     }
     return OK;
 }

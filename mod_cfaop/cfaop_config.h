@@ -44,6 +44,8 @@ typedef struct cfaop_srv_conf {
     apr_array_header_t *pins;         /* aop_pin */
     apr_hash_t *hostrules;            /* hostname -> cfaop_hostrule */
     cfaop_origin engine_origin;
+    cfaop_origin rules_origin;        /* first anchor/pin directive written
+                                         in this very scope (not inherited) */
 
     /* derived per configuration generation (check_config, init_server) */
     server_rec *server;

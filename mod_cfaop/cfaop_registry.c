@@ -173,3 +173,9 @@ const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
     apr_hash_set(reg->policies, key, APR_HASH_KEY_STRING, pol);
     return pol;
 }
+
+void cfaop_registry_counts(const cfaop_registry *reg, int *files, int *policies)
+{
+    *files = (int)apr_hash_count(reg->files);
+    *policies = (int)apr_hash_count(reg->policies);
+}

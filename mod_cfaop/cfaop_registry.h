@@ -51,4 +51,7 @@ const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
                                           const apr_array_header_t *pins,
                                           const char **err);
 
+/* How many distinct files and policies this generation holds. */
+void cfaop_registry_counts(const cfaop_registry *reg, int *files, int *policies);
+
 #endif /* CFAOP_REGISTRY_H */
