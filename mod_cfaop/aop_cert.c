@@ -143,21 +143,38 @@ void aop_certs_free(STACK_OF(X509) *certs)
     }
 }
 
+/* Passphrase callback that never prompts: it only notes that the key
+ * turned out to be encrypted. */
+static int aop_no_passphrase(char *buf, int size, int rwflag, void *asked)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    *(int *)asked = 1;
+    return -1;
+}
+
 int aop_key_load_file(const char *path, EVP_PKEY **key, aop_error *err)
 {
     BIO *bio = aop_open_file(path, err);
     EVP_PKEY *k;
+    int encrypted = 0;
 
     if (!bio) {
         return -1;
     }
     ERR_clear_error();
-    /* No passphrase callback: an encrypted key fails instead of prompting. */
-    k = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"");
+    k = PEM_read_bio_PrivateKey(bio, NULL, aop_no_passphrase, &encrypted);
     BIO_free(bio);
     if (!k) {
-        aop_error_set(err, "%s: no usable private key: %s", path,
-                      aop_openssl_reason("not a PEM private key"));
+        if (encrypted) {
+            aop_error_set(err, "%s: the private key is encrypted; "
+                          "provide it unencrypted", path);
+        }
+        else {
+            aop_error_set(err, "%s: no usable private key: %s", path,
+                          aop_openssl_reason("not a PEM private key"));
+        }
         ERR_clear_error();
         return -1;
     }

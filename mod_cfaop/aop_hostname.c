@@ -31,13 +31,14 @@ int aop_hostname_normalize(const char *in, int allow_port, char out[AOP_HOSTNAME
         }
         out[n++] = (char)tolower(ch);
     }
-    if (n > 0 && out[n - 1] == '.') {
-        n--;
-    }
     out[n] = '\0';
-    /* Empty, or a name made only of dots or with an empty label. */
+    /* An empty label anywhere ("a..b", ".a", "a..") before the one trailing
+     * dot of an absolute name is dropped. */
     if (n == 0 || out[0] == '.' || strstr(out, "..")) {
         return -1;
     }
-    return 0;
+    if (out[n - 1] == '.') {
+        out[--n] = '\0';
+    }
+    return n == 0 ? -1 : 0;
 }

@@ -61,6 +61,12 @@ static int aop_pin_parse_base64(const char *b64, aop_pin *pin, aop_error *err)
                       "of a SHA-256 digest, got %zu characters", len);
         return -1;
     }
+    /* EVP_DecodeBlock would read a misplaced '=' as zero bits. */
+    if (strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                    "0123456789+/") != 43) {
+        aop_error_set(err, "spki-sha256 pin is not valid base64");
+        return -1;
+    }
     n = EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)len);
     /* EVP_DecodeBlock counts the padding byte; 33 means 32 real bytes. */
     if (n != AOP_SHA256_LEN + 1) {

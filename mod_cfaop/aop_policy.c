@@ -40,6 +40,11 @@ int aop_leaf_init(aop_leaf *leaf, X509 *cert)
     return 0;
 }
 
+static int aop_x509_cmp(const X509 *const *a, const X509 *const *b)
+{
+    return X509_cmp(*a, *b);
+}
+
 aop_policy *aop_policy_new(void)
 {
     return calloc(1, sizeof(aop_policy));
@@ -65,7 +70,7 @@ int aop_policy_add_anchor(aop_policy *p, X509 *ca, aop_error *err)
     }
     if (!p->store) {
         p->store = X509_STORE_new();
-        p->anchors = sk_X509_new_null();
+        p->anchors = sk_X509_new(aop_x509_cmp);
         if (!p->store || !p->anchors) {
             aop_error_set(err, "out of memory");
             return -1;
@@ -74,7 +79,9 @@ int aop_policy_add_anchor(aop_policy *p, X509 *ca, aop_error *err)
          * only an intermediate must not require trusting its root too. */
         X509_STORE_set_flags(p->store, X509_V_FLAG_PARTIAL_CHAIN);
     }
-    /* X509_STORE_add_cert ignores a certificate it already holds. */
+    if (sk_X509_find(p->anchors, ca) >= 0) {
+        return 0;
+    }
     if (X509_STORE_add_cert(p->store, ca) != 1) {
         ERR_clear_error();
         aop_error_set(err, "cannot add the certificate to a trust store");
