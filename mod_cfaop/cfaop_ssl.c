@@ -156,6 +156,16 @@ static int cfaop_ssl_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
     return OK;
 }
 
+/* The per-certificate callback of our verification: OpenSSL's verdict,
+ * unchanged. mod_ssl's callback, which the connection may still carry from
+ * the default vhost, says "ok" to every error when its own SSLVerifyClient is
+ * none; it must never take part in our verification. */
+static int cfaop_ssl_verify_unchanged(int preverify_ok, X509_STORE_CTX *xctx)
+{
+    (void)xctx;
+    return preverify_ok;
+}
+
 /*
  * Replaces OpenSSL's chain verification in handshakes of enabled vhosts:
  * verifies against the store of the vhost the handshake selected (by SNI),
@@ -172,6 +182,7 @@ static int cfaop_ssl_cert_verify(X509_STORE_CTX *xctx, void *arg)
     aop_chain_result chain = { X509_V_OK, 0 };
 
     (void)arg;
+    X509_STORE_CTX_set_verify_cb(xctx, cfaop_ssl_verify_unchanged);
     ERR_set_mark();
     if (X509_verify_cert(xctx) != 1) {
         chain.error = X509_STORE_CTX_get_error(xctx);
@@ -251,6 +262,8 @@ static int cfaop_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
     if (!cfaop_config_enabled(sc) || !sc->zone_policy) {
         return DECLINED;
     }
+    /* configtest refuses SSLVerifyClient here (CFAOP5); this catches what
+     * its scan of the configuration tree cannot see. */
     if (SSL_CTX_get_verify_mode(ctx) != SSL_VERIFY_NONE) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CFAOP_LOGNO(22)
             "virtual host %s:%u also has SSLVerifyClient; mod_cfaop takes over "
@@ -267,7 +280,9 @@ static int cfaop_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
                      "cannot attach the trust store; every request is refused");
         return DECLINED;
     }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    /* A non-NULL callback, so that mod_ssl's SNI switch (SSL_set_verify with
+     * this ctx's callback) replaces the default vhost's on the connection. */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, cfaop_ssl_verify_unchanged);
     SSL_CTX_set_cert_verify_callback(ctx, cfaop_ssl_cert_verify, NULL);
     cfaop_ssl_set_ca_names(ctx, sc);
     sc->ctx_hooked = 1;
