@@ -1,0 +1,1 @@
+"""Harness of the mod_cfaop integration suite: PKI, Apache configs and control, clients."""
