@@ -1,0 +1,29 @@
+"""cfaop under valgrind: no memory errors and no leaks, on success and on an
+API error (needs the Debian package valgrind)."""
+
+import shutil
+import subprocess
+
+VALGRIND = ["valgrind", "--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
+            "--error-exitcode=99"]
+
+
+def _vg(env, *args):
+    assert shutil.which("valgrind"), "valgrind is not installed (apt-get install valgrind)"
+    argv = VALGRIND + [env.bin, "--api-base", env.cf.base_url, "--cacert", env.cf.ca_file,
+                       "-z", "example.com"] + list(args)
+    return subprocess.run(argv, env=env.base_env(), capture_output=True, text=True, timeout=300)
+
+
+def test_valgrind_success_and_api_error(env, pki):
+    leaf = pki.leaf()
+    p = _vg(env, "--json", "zone", "rotate", *leaf.args())
+    assert p.returncode == 0, p.stderr
+    p = _vg(env, "status", "app.example.com")
+    assert p.returncode == 0, p.stderr
+    env.cf.inject("PUT", "/hostnames$", "success_false", status=400,
+                  errors=[{"code": 1415, "message": "Certificate ID in request is either invalid "
+                                                    "or the certificate has been deleted"}])
+    p = _vg(env, "hostname", "enable", "app.example.com", *leaf.args())
+    assert p.returncode == 4, p.stderr
+    assert "API error 1415" in p.stderr

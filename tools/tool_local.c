@@ -1,0 +1,192 @@
+/* Licensed under the Apache License, Version 2.0; see LICENSE. */
+#define _GNU_SOURCE /* timegm */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "tool_local.h"
+#include "tool_out.h"
+
+int tool_local_load(tool_ctx *ctx, tool_cert_kind kind, tool_local_cert *lc)
+{
+    unsigned char digest[AOP_SHA256_LEN];
+    aop_error err;
+    time_t now = time(NULL);
+    int state = 0, rc = TOOL_EXIT_FAIL;
+
+    memset(lc, 0, sizeof(*lc));
+    if (aop_pem_load_file(ctx->cert_file, &lc->certs, &err) != 0) {
+        tool_error("%s", err.msg);
+        goto cleanup;
+    }
+    lc->leaf = sk_X509_value(lc->certs, 0);
+    if (aop_key_load_file(ctx->key_file, &lc->key, &err) != 0) {
+        tool_error("%s", err.msg);
+        goto cleanup;
+    }
+    if (!aop_key_matches_cert(lc->leaf, lc->key)) {
+        tool_error("the private key in %s does not belong to the certificate in %s%s",
+                   ctx->key_file, ctx->cert_file,
+                   sk_X509_num(lc->certs) > 1 ? " (its first certificate must be the leaf)" : "");
+        goto cleanup;
+    }
+    if (aop_cert_sha256(lc->leaf, digest) != 0
+        || aop_cert_not_after_iso(lc->leaf, lc->not_after, sizeof(lc->not_after)) != 0
+        || aop_cert_days_left(lc->leaf, now, &lc->days_left) != 0
+        || aop_cert_validity(lc->leaf, now, &state) < 0) {
+        tool_error("%s: cannot read the certificate's fingerprint or dates", ctx->cert_file);
+        goto cleanup;
+    }
+    aop_hex(digest, AOP_SHA256_LEN, lc->sha256);
+    if (state > 0) {
+        tool_error("the certificate in %s expired on %s; Cloudflare would present an "
+                   "expired certificate and the origin would refuse it",
+                   ctx->cert_file, lc->not_after);
+        goto cleanup;
+    }
+    if (state < 0) {
+        tool_error("the certificate in %s is not valid yet", ctx->cert_file);
+        goto cleanup;
+    }
+    if (aop_cert_is_ca(lc->leaf)) {
+        if (kind == TOOL_CERT_HOSTNAME) {
+            /* The API answers "missing leaf certificate"; say it first. */
+            tool_error("the certificate in %s is a CA certificate; per-hostname AOP needs a "
+                       "leaf (client) certificate", ctx->cert_file);
+            goto cleanup;
+        }
+        tool_warn(ctx, "the certificate in %s is a CA certificate; Cloudflare presents it "
+                  "as a client certificate (a leaf is expected)", ctx->cert_file);
+    }
+    if (lc->days_left < TOOL_EXPIRY_WARN_DAYS) {
+        tool_warn(ctx, "the certificate in %s expires in %d days (%s)", ctx->cert_file,
+                  lc->days_left, lc->not_after);
+    }
+    rc = TOOL_EXIT_OK;
+
+cleanup:
+    if (rc != TOOL_EXIT_OK) {
+        tool_local_free(lc);
+    }
+    return rc;
+}
+
+void tool_local_free(tool_local_cert *lc)
+{
+    aop_certs_free(lc->certs);
+    EVP_PKEY_free(lc->key);
+    memset(lc, 0, sizeof(*lc));
+}
+
+/* The text of a memory BIO as a new JSON string. */
+static json_t *tool_bio_string(BIO *bio)
+{
+    char *data = NULL;
+    long n = BIO_get_mem_data(bio, &data);
+
+    return n > 0 ? json_stringn(data, (size_t)n) : NULL;
+}
+
+json_t *tool_local_body(const tool_local_cert *lc)
+{
+    BIO *cbio = BIO_new(BIO_s_mem());
+    /* A secure-memory BIO wipes the encoded key when freed. */
+    BIO *kbio = BIO_new(BIO_s_secmem());
+    json_t *body = NULL, *cert = NULL, *key = NULL;
+    int i, ok = cbio && kbio;
+
+    /* The certificates are re-encoded from what was parsed, so text
+     * around the PEM blocks (bag attributes, comments) is not sent. */
+    for (i = 0; ok && i < sk_X509_num(lc->certs); i++) {
+        ok = PEM_write_bio_X509(cbio, sk_X509_value(lc->certs, i)) == 1;
+    }
+    ok = ok && PEM_write_bio_PrivateKey(kbio, lc->key, NULL, NULL, 0, NULL, NULL) == 1;
+    if (ok) {
+        cert = tool_bio_string(cbio);
+        key = tool_bio_string(kbio);
+    }
+    if (cert && key) {
+        body = json_object();
+        if (body) {
+            json_object_set_new(body, "certificate", cert);
+            json_object_set_new(body, "private_key", key);
+            cert = key = NULL;
+        }
+    }
+    json_decref(cert);
+    if (key) {
+        OPENSSL_cleanse((void *)json_string_value(key), json_string_length(key));
+        json_decref(key);
+    }
+    ERR_clear_error();
+    BIO_free(cbio);
+    BIO_free(kbio);
+    return body;
+}
+
+void tool_local_body_free(json_t *body)
+{
+    json_t *key = json_object_get(body, "private_key");
+
+    if (json_is_string(key)) {
+        /* jansson owns the copy; wipe it in place before it is freed. */
+        OPENSSL_cleanse((void *)json_string_value(key), json_string_length(key));
+    }
+    json_decref(body);
+}
+
+/* Days until an RFC 3339 UTC date ("2030-04-04T13:31:00Z", fraction allowed). */
+static int tool_iso_days_left(const char *iso, int *days)
+{
+    struct tm tm;
+    time_t when;
+
+    memset(&tm, 0, sizeof(tm));
+    if (!iso || sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                       &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+        return -1;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    when = timegm(&tm);
+    if (when == (time_t)-1) {
+        return -1;
+    }
+    *days = (int)((double)(when - time(NULL)) / 86400.0);
+    if (when < time(NULL) && *days == 0) {
+        *days = -1; /* expired today: not "0 days left" */
+    }
+    return 0;
+}
+
+void tool_remote_facts(const json_t *obj, char sha256[AOP_SHA256_HEXLEN], int *days_left,
+                       int *have_days)
+{
+    const char *pem = tool_json_str(obj, "certificate");
+    STACK_OF(X509) *certs = NULL;
+    unsigned char digest[AOP_SHA256_LEN];
+    aop_error err;
+
+    sha256[0] = '\0';
+    *have_days = 0;
+    if (pem && aop_pem_load_mem(pem, strlen(pem), "API certificate", &certs, &err) == 0) {
+        X509 *leaf = sk_X509_value(certs, 0);
+
+        if (aop_cert_sha256(leaf, digest) == 0) {
+            aop_hex(digest, AOP_SHA256_LEN, sha256);
+        }
+        if (aop_cert_days_left(leaf, time(NULL), days_left) == 0) {
+            *have_days = 1;
+        }
+    }
+    aop_certs_free(certs);
+    if (!*have_days && tool_iso_days_left(tool_json_str(obj, "expires_on"), days_left) == 0) {
+        *have_days = 1;
+    }
+}
