@@ -8,7 +8,6 @@
 #include "http_connection.h"
 #include "http_log.h"
 
-#include "apr_hash.h"
 #include "apr_optional_hooks.h"
 #include "apr_strings.h"
 #if APR_HAS_THREADS
@@ -208,45 +207,6 @@ static int cfaop_ssl_cert_verify(X509_STORE_CTX *xctx, void *arg)
     return 1;
 }
 
-static int cfaop_name_cmp(const X509_NAME *const *a, const X509_NAME *const *b)
-{
-    return X509_NAME_cmp(*a, *b);
-}
-
-/* The CA names sent in CertificateRequest: every anchor of the vhost. */
-static void cfaop_ssl_set_ca_names(SSL_CTX *ctx, const cfaop_srv_conf *sc)
-{
-    STACK_OF(X509_NAME) *names;
-    const STACK_OF(X509_NAME) *existing = SSL_CTX_get_client_CA_list(ctx);
-    apr_hash_index_t *hi;
-    const cfaop_policy *pol = sc->zone_policy;
-    int i;
-
-    if (existing && sk_X509_NAME_num(existing) > 0) {
-        return; /* mod_ssl's SSLCADNRequest* or SSLCACertificate* decide */
-    }
-    names = sk_X509_NAME_new(cfaop_name_cmp);
-    if (!names) {
-        return;
-    }
-    hi = sc->host_policies ? apr_hash_first(NULL, sc->host_policies) : NULL;
-    for (; pol; pol = hi ? apr_hash_this_val(hi) : NULL,
-                hi = hi ? apr_hash_next(hi) : NULL) {
-        for (i = 0; i < aop_policy_anchor_count(pol->core); i++) {
-            X509_NAME *n = X509_get_subject_name(aop_policy_anchor(pol->core, i));
-            X509_NAME *dup;
-
-            if (sk_X509_NAME_find(names, n) >= 0 || !(dup = X509_NAME_dup(n))) {
-                continue;
-            }
-            if (!sk_X509_NAME_push(names, dup)) {
-                X509_NAME_free(dup);
-            }
-        }
-    }
-    SSL_CTX_set_client_CA_list(ctx, names);
-}
-
 static int cfaop_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
                                  SSL_CTX *ctx)
 {
@@ -284,7 +244,9 @@ static int cfaop_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
      * this ctx's callback) replaces the default vhost's on the connection. */
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, cfaop_ssl_verify_unchanged);
     SSL_CTX_set_cert_verify_callback(ctx, cfaop_ssl_cert_verify, NULL);
-    cfaop_ssl_set_ca_names(ctx, sc);
+    /* No CA names in the CertificateRequest: OpenSSL would hold a copy per
+     * SSL_CTX (10,000 vhosts, 10,000 copies), and a client that filters its
+     * certificates by them would send none under a pin-only policy. */
     sc->ctx_hooked = 1;
     return OK;
 }

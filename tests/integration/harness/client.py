@@ -34,6 +34,7 @@ class Response:
     error: str = ""               # transport failure (no HTTP response)
     reused: Optional[bool] = None  # s_client only: TLS session resumed
     ca_names: List[str] = field(default_factory=list)  # s_client only
+    cert_requested: Optional[bool] = None  # s_client only: server sent CertificateRequest
     http_version: str = ""
     raw: str = ""                 # everything the client printed (s_client)
     log_mark: int = 0             # error log offset before the request was made
@@ -196,7 +197,7 @@ class Client:
             lport = free_port()
             cmd = ["openssl", "s_client", "-connect", f"127.0.0.1:{self.port(port)}",
                    "-bind", f"127.0.0.1:{lport}", "-CAfile", self.cafile,
-                   "-verify_return_error", "-ign_eof"]
+                   "-verify_return_error", "-ign_eof", "-msg"]
             cmd += ["-servername", sni] if sni else ["-noservername"]
             if cert:
                 cmd += ["-cert", cert.cert_path, "-key", cert.key_path]
@@ -222,6 +223,8 @@ class Client:
         m = re.search(r"^Acceptable client certificate CA names\n(.*?)\n(?=\S+ [A-Z]|---)",
                       out, re.M | re.S)
         resp.ca_names = m.group(1).splitlines() if m else []
+        # -msg traces every handshake message the server sent.
+        resp.cert_requested = bool(re.search(r"^<<< .*, CertificateRequest$", out, re.M))
         # s_client copies the response to stdout raw, possibly in the middle of a
         # (buffered, LF-only) TLS 1.3 ticket dump: find it by its CRLF framing.
         m = re.search(r"HTTP/1\.1 \d{3}[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n", out)
