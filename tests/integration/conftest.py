@@ -25,6 +25,7 @@ HOSTNAMES = [
     "rotate.test", "inter.test", "interroot.test", "report.test", "redir.test",
     "dflt.test", "alt.test", "plain.test",
     "a.inh.test", "h.inh.test", "k.inh.test", "b.inh.test", "c.inh.test", "d.inh.test",
+    "*.scale.test",
 ]
 
 # Apache instances alive at the moment, checked for child crashes after each test.
@@ -95,14 +96,14 @@ def server_factory(base_dir, pki, module_path):
     """Creates Apache instances and stops every one of them at the end of the session."""
     made = []
 
-    def make(name, sites, global_lines=(), port_names=("main",), start=True):
+    def make(name, sites, global_lines=(), port_names=("main",), start=True, start_timeout=15):
         srv = Apache(base_dir, name, pki, module_path, port_names)
         env = Env(srv, pki)
         made.append(env)
         srv.install(sites, global_lines)
         if start:
             _RUNNING.append(srv)
-            srv.start()
+            srv.start(timeout=start_timeout)
         return env
 
     yield make

@@ -1,0 +1,63 @@
+"""Scale: 10,000 TLS virtual hosts naming one CA file hold one copy of it.
+
+The parent's resident memory with mod_cfaop on every vhost is compared with
+the same 10,000 vhosts without it. One parsed copy of the 200-CA bundle is
+about a megabyte; a copy per vhost would be gigabytes, and even a per-vhost
+list of the CA names (as an SSL_CTX's client CA list holds) hundreds of MB.
+"""
+import os
+import re
+
+from harness.conf import Site
+from harness.pki import _name
+
+VHOSTS = 10_000
+BUNDLE_CAS = 200
+MAX_EXTRA_RSS_KB = 40 * 1024
+START_TIMEOUT = 240  # two configuration passes over 10,000 SSL_CTX
+
+
+def parent_rss_kb(env) -> int:
+    status = open(f"/proc/{env.server.pid()}/status").read()
+    return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))
+
+
+def bundle(pki):
+    """A PEM file of BUNDLE_CAS CA certificates, and a client leaf issued by one of them."""
+    cas = [pki.issue(f"bundle_ca{i}", _name(f"Bundle CA {i}", "Scale, Inc."), ca=True)
+           for i in range(BUNDLE_CAS)]
+    path = os.path.join(pki.dir, "bundle.pem")
+    with open(path, "w") as out:
+        for ca in cas:
+            out.write(open(ca.cert_path).read())
+    os.chmod(path, 0o644)
+    leaf = pki.issue("bundle_leaf", _name("scale leaf", "Scale, Inc."), cas[BUNDLE_CAS // 2])
+    return path, leaf
+
+
+def vhosts(directives):
+    return [Site(f"v{i}.scale.test", directives, protected=bool(directives))
+            for i in range(VHOSTS)]
+
+
+def test_ten_thousand_vhosts_share_one_copy_of_a_ca_file(server_factory, pki):
+    """10,000 enabled TLS vhosts naming one 200-CA file: one file, one policy, < 40 MB over no mod_cfaop."""
+    path, leaf = bundle(pki)
+    plain = server_factory("scale-plain", vhosts([]), start_timeout=START_TIMEOUT)
+    rss_plain = parent_rss_kb(plain)
+    plain.stop()
+
+    env = server_factory("scale", vhosts(["CFAOPEngine on", f"CFAOPCACertificateFile {path}"]),
+                         start_timeout=START_TIMEOUT)
+    rss = parent_rss_kb(env)
+    summary = env.log.wait_for(r"CFAOP6: ")
+    assert summary and f"{VHOSTS} of {VHOSTS + 1} virtual hosts enabled; 1 certificate " \
+        "files and 1 policies loaded" in summary[-1], summary
+    assert rss - rss_plain < MAX_EXTRA_RSS_KB, (rss_plain, rss)
+
+    # And the shared policy is the one enforced, on the last vhost as on the first.
+    last = f"v{VHOSTS - 1}.scale.test"
+    env.assert_served(env.client.curl(last, cert=leaf), last)
+    env.assert_refused(env.client.curl(last, cert=pki.foreign_leaf), 403, "untrusted",
+                       leaf=pki.foreign_leaf, vhost=last)
+    env.stop()
