@@ -152,21 +152,22 @@ static const char *cfaop_load_anchors(cmd_parms *cmd, const char *arg,
     if (!f) {
         return cfaop_cmd_err(cmd, err);
     }
-    if (fresh) {
-        for (i = 0; i < sk_X509_num(f->certs); i++) {
-            X509 *x = sk_X509_value(f->certs, i);
+    /* Checked at every use: the file may have been loaded as a pin first. */
+    for (i = 0; i < sk_X509_num(f->certs); i++) {
+        X509 *x = sk_X509_value(f->certs, i);
 
-            if (!aop_cert_is_ca(x)) {
-                char *subject = aop_name_rfc2253(X509_get_subject_name(x));
-                const char *msg = apr_psprintf(cmd->temp_pool,
-                    "%s: certificate %d (%s) is not a CA certificate; "
-                    "to accept exactly this certificate, use it as a pin "
-                    "(CFAOPPin %s)", f->name, i + 1, subject ? subject : "?", arg);
+        if (!aop_cert_is_ca(x)) {
+            char *subject = aop_name_rfc2253(X509_get_subject_name(x));
+            const char *msg = apr_psprintf(cmd->temp_pool,
+                "%s: certificate %d (%s) is not a CA certificate; "
+                "to accept exactly this certificate, use it as a pin "
+                "(CFAOPPin %s)", f->name, i + 1, subject ? subject : "?", arg);
 
-                free(subject);
-                return cfaop_cmd_err(cmd, msg);
-            }
+            free(subject);
+            return cfaop_cmd_err(cmd, msg);
         }
+    }
+    if (fresh) {
         cfaop_warn_expiry(cmd, f);
     }
     if (!*arr) {

@@ -63,6 +63,10 @@ ERRORS = [
      2, "CFAOPCACertificateFile", "does not parse"),
     ("non-ca-anchor", ["CFAOPEngine on", "CFAOPCACertificateFile {leaf}"],
      2, "CFAOPCACertificateFile", "not a CA certificate"),
+    # Loaded as a pin first (allowed), then named as an anchor: still refused.
+    ("pin-then-non-ca-anchor", ["CFAOPEngine on", "CFAOPPin {leaf}",
+                                "CFAOPCACertificateFile {leaf}"],
+     3, "CFAOPCACertificateFile", "not a CA certificate"),
     ("non-ca-hostname-anchor", ["CFAOPEngine on",
                                 "CFAOPHostnameCACertificateFile app.zone.test {leaf}"],
      2, "CFAOPHostnameCACertificateFile", "not a CA certificate"),
