@@ -300,16 +300,39 @@ int aop_cert_days_left(X509 *x, time_t now, int *days)
     return rv;
 }
 
+/* Seconds from the epoch to `t`, with OpenSSL's own time arithmetic. */
+static int aop_asn1_time_to_epoch(const ASN1_TIME *t, time_t *out)
+{
+    ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+    int day = 0, sec = 0, rv = -1;
+
+    if (epoch && ASN1_TIME_diff(&day, &sec, epoch, t) == 1) {
+        *out = (time_t)day * 86400 + sec;
+        rv = 0;
+    }
+    ASN1_TIME_free(epoch);
+    return rv;
+}
+
+int aop_cert_bounds(X509 *x, time_t *not_before, time_t *not_after)
+{
+    return (aop_asn1_time_to_epoch(X509_get0_notBefore(x), not_before) == 0
+            && aop_asn1_time_to_epoch(X509_get0_notAfter(x), not_after) == 0) ? 0 : -1;
+}
+
+int aop_validity_state(time_t not_before, time_t not_after, time_t now)
+{
+    return now < not_before ? -1 : (now >= not_after ? 1 : 0);
+}
+
 int aop_cert_validity(X509 *x, time_t now, int *state)
 {
-    int before = X509_cmp_time(X509_get0_notBefore(x), &now);
-    int after = X509_cmp_time(X509_get0_notAfter(x), &now);
+    time_t not_before, not_after;
 
-    if (before == 0 || after == 0) {
+    if (aop_cert_bounds(x, &not_before, &not_after) != 0) {
         return -1;
     }
-    /* X509_cmp_time: -1 when the certificate time is before `now`. */
-    *state = before > 0 ? -1 : (after < 0 ? 1 : 0);
+    *state = aop_validity_state(not_before, not_after, now);
     return *state == 0;
 }
 

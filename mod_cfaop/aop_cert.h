@@ -64,9 +64,13 @@ int aop_cert_not_after_str(X509 *x, char *buf, size_t len);
 int aop_cert_not_after_iso(X509 *x, char *buf, size_t len);
 /* Whole days from `now` to notAfter (negative once expired). */
 int aop_cert_days_left(X509 *x, time_t now, int *days);
-/* 1 when `now` lies in [notBefore, notAfter), as OpenSSL's verifier counts
- * it. Sets *state: 0 valid, -1 not yet valid, 1 expired. Returns -1 when the
- * dates cannot be read. */
+/* notBefore and notAfter as seconds since the epoch. */
+int aop_cert_bounds(X509 *x, time_t *not_before, time_t *not_after);
+/* The validity rule: 0 when `now` lies in [not_before, not_after), as
+ * OpenSSL's verifier counts it; -1 not yet valid, 1 expired. */
+int aop_validity_state(time_t not_before, time_t not_after, time_t now);
+/* 1 when `x` is valid at `now`, 0 when not; sets *state as
+ * aop_validity_state. Returns -1 when the dates cannot be read. */
 int aop_cert_validity(X509 *x, time_t now, int *state);
 /* 1 when the certificate may act as a CA (basicConstraints CA:TRUE or v1 root). */
 int aop_cert_is_ca(X509 *x);

@@ -34,7 +34,8 @@ int aop_leaf_init(aop_leaf *leaf, X509 *cert)
     memset(leaf, 0, sizeof(*leaf));
     leaf->cert = cert;
     if (aop_cert_sha256(cert, leaf->sha256) != 0
-        || aop_spki_sha256(cert, leaf->spki_sha256) != 0) {
+        || aop_spki_sha256(cert, leaf->spki_sha256) != 0
+        || aop_cert_bounds(cert, &leaf->not_before, &leaf->not_after) != 0) {
         return -1;
     }
     return 0;
@@ -193,7 +194,7 @@ void aop_policy_check(const aop_policy *p, const aop_leaf *leaf,
                       STACK_OF(X509) *untrusted, time_t now,
                       const aop_chain_result *known_chain, aop_result *res)
 {
-    int state = 0;
+    int state;
 
     memset(res, 0, sizeof(*res));
     res->chain.error = X509_V_OK;
@@ -201,10 +202,7 @@ void aop_policy_check(const aop_policy *p, const aop_leaf *leaf,
         res->verdict = AOP_VERDICT_NO_CERT;
         return;
     }
-    if (aop_cert_validity(leaf->cert, now, &state) < 0) {
-        res->verdict = AOP_VERDICT_INTERNAL;
-        return;
-    }
+    state = aop_validity_state(leaf->not_before, leaf->not_after, now);
     if (state != 0) {
         res->verdict = state < 0 ? AOP_VERDICT_NOT_YET_VALID : AOP_VERDICT_EXPIRED;
         return;

@@ -32,6 +32,7 @@ typedef struct aop_leaf {
     X509 *cert; /* not owned */
     unsigned char sha256[AOP_SHA256_LEN];
     unsigned char spki_sha256[AOP_SHA256_LEN];
+    time_t not_before, not_after; /* decoded once: checked at every request */
 } aop_leaf;
 
 int aop_leaf_init(aop_leaf *leaf, X509 *cert);
