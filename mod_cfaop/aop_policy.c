@@ -144,6 +144,40 @@ const aop_pin *aop_policy_pin(const aop_policy *p, int i)
     return (i >= 0 && i < p->npins) ? &p->pins[i] : NULL;
 }
 
+void aop_chain_verify_ctx(X509_STORE_CTX *ctx, aop_chain_result *out)
+{
+    STACK_OF(X509) *chain;
+    time_t not_before, not_after;
+    int i;
+
+    ERR_set_mark();
+    out->error = X509_V_OK;
+    out->depth = 0;
+    out->valid_until = 0;
+    if (X509_verify_cert(ctx) != 1) {
+        out->error = X509_STORE_CTX_get_error(ctx);
+        out->depth = X509_STORE_CTX_get_error_depth(ctx);
+        if (out->error == X509_V_OK) {
+            out->error = X509_V_ERR_UNSPECIFIED;
+        }
+        goto cleanup;
+    }
+    chain = X509_STORE_CTX_get0_chain(ctx);
+    for (i = 0; i < sk_X509_num(chain); i++) {
+        if (aop_cert_bounds(sk_X509_value(chain, i), &not_before, &not_after) != 0) {
+            out->error = X509_V_ERR_UNSPECIFIED;
+            goto cleanup;
+        }
+        if (i == 0 || not_after < out->valid_until) {
+            out->valid_until = not_after;
+        }
+    }
+
+cleanup:
+    /* A caller inside a TLS handshake must not find our errors queued. */
+    ERR_pop_to_mark();
+}
+
 void aop_policy_verify_chain(const aop_policy *p, X509 *leaf,
                              STACK_OF(X509) *untrusted, time_t now,
                              aop_chain_result *out)
@@ -152,27 +186,19 @@ void aop_policy_verify_chain(const aop_policy *p, X509 *leaf,
 
     out->error = X509_V_ERR_UNSPECIFIED;
     out->depth = 0;
+    out->valid_until = 0;
     if (!ctx || !p->store
         || X509_STORE_CTX_init(ctx, p->store, leaf, untrusted) != 1) {
+        ERR_clear_error();
         goto cleanup;
     }
     /* The parameters OpenSSL applies when a TLS server verifies a client. */
     X509_STORE_CTX_set_default(ctx, "ssl_client");
     X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), now);
-    if (X509_verify_cert(ctx) == 1) {
-        out->error = X509_V_OK;
-    }
-    else {
-        out->error = X509_STORE_CTX_get_error(ctx);
-        out->depth = X509_STORE_CTX_get_error_depth(ctx);
-        if (out->error == X509_V_OK) {
-            out->error = X509_V_ERR_UNSPECIFIED;
-        }
-    }
+    aop_chain_verify_ctx(ctx, out);
 
 cleanup:
     X509_STORE_CTX_free(ctx);
-    ERR_clear_error();
 }
 
 static int aop_policy_pins_match(const aop_policy *p, const aop_leaf *leaf)

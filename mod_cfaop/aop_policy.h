@@ -41,7 +41,12 @@ int aop_leaf_init(aop_leaf *leaf, X509 *cert);
 typedef struct aop_chain_result {
     int error;
     int depth;
+    time_t valid_until; /* X509_V_OK: the verified chain's earliest notAfter */
 } aop_chain_result;
+
+/* Runs X509_verify_cert on a prepared context and describes the outcome;
+ * leaves nothing in OpenSSL's error queue. */
+void aop_chain_verify_ctx(X509_STORE_CTX *ctx, aop_chain_result *out);
 
 typedef struct aop_result {
     aop_verdict verdict;

@@ -17,6 +17,7 @@
 #include "mod_ssl_openssl.h"
 #include <openssl/err.h>
 
+#include "cfaop_cache.h"
 #include "cfaop_config.h"
 #include "cfaop_log.h"
 #include "cfaop_ssl.h"
@@ -53,6 +54,10 @@ typedef struct cfaop_conn {
     int nslots;
     int next_slot;
 } cfaop_conn;
+
+/* This generation's verified certificates (see cfaop_cache.h); set in
+ * post_config, NULL outside a configuration's lifetime. */
+static cfaop_cache *cfaop_ssl_verified;
 
 static cfaop_conn *cfaop_conn_get(conn_rec *c)
 {
@@ -173,35 +178,56 @@ static int cfaop_ssl_verify_unchanged(int preverify_ok, X509_STORE_CTX *xctx)
  * vhost and hostname instead of an anonymous TLS alert. The client has
  * still proven possession of the certificate's key (CertificateVerify).
  */
+/* Debug trace of where a connection's chain result came from. */
+static void cfaop_ssl_log_chain(conn_rec *c, int in_handshake, int cached,
+                                const aop_chain_result *chain)
+{
+    const char *outcome = chain->error == X509_V_OK
+        ? "ok" : X509_verify_cert_error_string(chain->error);
+
+    if (cached) {
+        ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c, CFAOP_LOGNO(25)
+                      "chain result for %s reused: this certificate was verified "
+                      "against this trust store in this process",
+                      in_handshake ? "handshake" : "request");
+    }
+    else if (in_handshake) {
+        ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c, CFAOP_LOGNO(21)
+                      "chain verified in handshake: %s", outcome);
+    }
+    else {
+        ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c, CFAOP_LOGNO(24)
+                      "chain verified for request: %s", outcome);
+    }
+}
+
 static int cfaop_ssl_cert_verify(X509_STORE_CTX *xctx, void *arg)
 {
     SSL *ssl = X509_STORE_CTX_get_ex_data(xctx, SSL_get_ex_data_X509_STORE_CTX_idx());
     conn_rec *c = ssl ? SSL_get_app_data(ssl) : NULL;
     cfaop_conn *cc = c ? cfaop_conn_get(c) : NULL;
-    aop_chain_result chain = { X509_V_OK, 0 };
+    X509 *leaf = X509_STORE_CTX_get0_cert(xctx);
+    X509_STORE *store = X509_STORE_CTX_get0_store(xctx);
+    unsigned char sha256[AOP_SHA256_LEN];
+    aop_chain_result chain;
+    int have_sha = aop_cert_sha256(leaf, sha256) == 0;
+    int cached = have_sha && cfaop_cache_get(cfaop_ssl_verified, store, sha256,
+                                             time(NULL), &chain);
 
     (void)arg;
-    X509_STORE_CTX_set_verify_cb(xctx, cfaop_ssl_verify_unchanged);
-    ERR_set_mark();
-    if (X509_verify_cert(xctx) != 1) {
-        chain.error = X509_STORE_CTX_get_error(xctx);
-        chain.depth = X509_STORE_CTX_get_error_depth(xctx);
-        if (chain.error == X509_V_OK) {
-            chain.error = X509_V_ERR_UNSPECIFIED;
+    if (!cached) {
+        X509_STORE_CTX_set_verify_cb(xctx, cfaop_ssl_verify_unchanged);
+        aop_chain_verify_ctx(xctx, &chain);
+        if (have_sha) {
+            cfaop_cache_put(cfaop_ssl_verified, store, sha256, &chain);
         }
     }
-    /* Errors left in the queue would make mod_ssl's SSL_get_error() fail
-     * the connection; only ours are dropped. */
-    ERR_pop_to_mark();
     if (cc) {
         cfaop_conn_lock(cc);
-        cfaop_conn_set_leaf(cc, X509_STORE_CTX_get0_cert(xctx));
-        cfaop_conn_remember(cc, X509_STORE_CTX_get0_store(xctx), &chain);
+        cfaop_conn_set_leaf(cc, leaf);
+        cfaop_conn_remember(cc, store, &chain);
         cfaop_conn_unlock(cc);
-        ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c, CFAOP_LOGNO(21)
-                      "chain verified in handshake: %s",
-                      chain.error == X509_V_OK ? "ok"
-                      : X509_verify_cert_error_string(chain.error));
+        cfaop_ssl_log_chain(c, 1, cached, &chain);
     }
     X509_STORE_CTX_set_error(xctx, X509_V_OK);
     return 1;
@@ -251,8 +277,32 @@ static int cfaop_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
     return OK;
 }
 
+static apr_status_t cfaop_ssl_forget_verified(void *data)
+{
+    (void)data;
+    cfaop_ssl_verified = NULL;
+    return APR_SUCCESS;
+}
+
+static int cfaop_ssl_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                 apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog;
+    (void)ptemp;
+    cfaop_ssl_verified = cfaop_cache_create(pconf);
+    if (!cfaop_ssl_verified) {
+        /* Only slower: every chain is verified. */
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CFAOP_LOGNO(26)
+                     "cannot create the cache of verified certificates");
+    }
+    apr_pool_cleanup_register(pconf, NULL, cfaop_ssl_forget_verified,
+                              apr_pool_cleanup_null);
+    return OK;
+}
+
 void cfaop_ssl_register_hooks(void)
 {
+    ap_hook_post_config(cfaop_ssl_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ssl, init_server, cfaop_ssl_init_server, NULL, NULL,
                       APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ssl, pre_handshake, cfaop_ssl_pre_handshake, NULL, NULL,
@@ -313,16 +363,19 @@ void cfaop_ssl_judge(request_rec *r, const aop_policy *policy, cfaop_peer *peer)
     }
     if (store && !(known = cfaop_conn_recall(cc, store))) {
         aop_chain_result chain;
+        int cached = cfaop_cache_get(cfaop_ssl_verified, store, cc->facts.sha256,
+                                     now, &chain);
 
-        /* After resumption the peer's chain is gone: intermediates must then
-         * come from the anchors file. */
-        aop_policy_verify_chain(policy, cc->leaf, SSL_get_peer_cert_chain(cc->ssl),
-                                now, &chain);
+        if (!cached) {
+            /* After resumption the peer's chain is gone: intermediates must
+             * then come from the anchors file. */
+            aop_policy_verify_chain(policy, cc->leaf, SSL_get_peer_cert_chain(cc->ssl),
+                                    now, &chain);
+            cfaop_cache_put(cfaop_ssl_verified, store, cc->facts.sha256, &chain);
+        }
         cfaop_conn_remember(cc, store, &chain);
         known = cfaop_conn_recall(cc, store);
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, CFAOP_LOGNO(24)
-                      "chain verified for request: %s", chain.error == X509_V_OK
-                      ? "ok" : X509_verify_cert_error_string(chain.error));
+        cfaop_ssl_log_chain(r->connection, 0, cached, &chain);
     }
     aop_policy_check(policy, &cc->facts, NULL, now, known, &peer->result);
     peer->sha256_hex = apr_pstrdup(r->pool, cc->sha256_hex);

@@ -1117,8 +1117,8 @@ static void test_policy_known_chain(void **state)
     aop_policy *anchored = policy_new(&fx->pki.root.x, 1, NULL, 0);
     aop_policy *pinned = policy_new(&fx->pki.root.x, 1, &pin, 1);
     aop_policy *pins_only = policy_new(NULL, 0, &pin, 1);
-    const aop_chain_result revoked = { X509_V_ERR_CERT_REVOKED, 1 };
-    const aop_chain_result ok = { X509_V_OK, 0 };
+    const aop_chain_result revoked = { X509_V_ERR_CERT_REVOKED, 1, 0 };
+    const aop_chain_result ok = { X509_V_OK, 0, 0 };
     aop_result res;
 
     /* A failure is reported although the chain itself is good. */
@@ -1183,7 +1183,7 @@ static void test_policy_now(void **state)
 static aop_chain_result verify_chain(const aop_policy *p, X509 *leaf,
                                      STACK_OF(X509) *untrusted, time_t now)
 {
-    aop_chain_result r = { -12345, -12345 };
+    aop_chain_result r = { -12345, -12345, 0 };
 
     aop_policy_verify_chain(p, leaf, untrusted, now, &r);
     return r;
