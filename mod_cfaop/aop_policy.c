@@ -146,14 +146,13 @@ const aop_pin *aop_policy_pin(const aop_policy *p, int i)
 
 void aop_chain_verify_ctx(X509_STORE_CTX *ctx, aop_chain_result *out)
 {
-    STACK_OF(X509) *chain;
+    STACK_OF(X509) *chain, *untrusted = X509_STORE_CTX_get0_untrusted(ctx);
     time_t not_before, not_after;
-    int i;
+    int i, j;
 
     ERR_set_mark();
+    memset(out, 0, sizeof(*out));
     out->error = X509_V_OK;
-    out->depth = 0;
-    out->valid_until = 0;
     if (X509_verify_cert(ctx) != 1) {
         out->error = X509_STORE_CTX_get_error(ctx);
         out->depth = X509_STORE_CTX_get_error_depth(ctx);
@@ -171,6 +170,11 @@ void aop_chain_verify_ctx(X509_STORE_CTX *ctx, aop_chain_result *out)
         if (i == 0 || not_after < out->valid_until) {
             out->valid_until = not_after;
         }
+        /* The chain holds the very objects it was built from; the store's
+         * are preferred (trusted first), so a peer's means the store lacks it. */
+        for (j = 0; i > 0 && j < sk_X509_num(untrusted); j++) {
+            out->used_peer_chain |= sk_X509_value(chain, i) == sk_X509_value(untrusted, j);
+        }
     }
 
 cleanup:
@@ -184,9 +188,8 @@ void aop_policy_verify_chain(const aop_policy *p, X509 *leaf,
 {
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 
+    memset(out, 0, sizeof(*out));
     out->error = X509_V_ERR_UNSPECIFIED;
-    out->depth = 0;
-    out->valid_until = 0;
     if (!ctx || !p->store
         || X509_STORE_CTX_init(ctx, p->store, leaf, untrusted) != 1) {
         ERR_clear_error();

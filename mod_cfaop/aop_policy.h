@@ -41,7 +41,9 @@ int aop_leaf_init(aop_leaf *leaf, X509 *cert);
 typedef struct aop_chain_result {
     int error;
     int depth;
-    time_t valid_until; /* X509_V_OK: the verified chain's earliest notAfter */
+    time_t valid_until;  /* X509_V_OK: the verified chain's earliest notAfter */
+    int used_peer_chain; /* X509_V_OK: an intermediate came from the peer, so
+                            the leaf alone would not verify */
 } aop_chain_result;
 
 /* Runs X509_verify_cert on a prepared context and describes the outcome;

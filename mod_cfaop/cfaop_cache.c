@@ -102,7 +102,7 @@ void cfaop_cache_put(cfaop_cache *cache, const X509_STORE *store,
 {
     cfaop_cache_slot *slot;
 
-    if (!cache || !store || res->error != X509_V_OK) {
+    if (!cache || !store || res->error != X509_V_OK || res->used_peer_chain) {
         return;
     }
     cfaop_cache_lock(cache);

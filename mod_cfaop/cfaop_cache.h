@@ -8,7 +8,9 @@
  *
  * Lives in the configuration pool: a graceful restart brings new stores and
  * an empty cache, so a changed policy is always applied. Only successes are
- * kept, each until the verified chain's earliest notAfter.
+ * kept, each until the verified chain's earliest notAfter, and only those
+ * that did not need intermediates the client sent: a resumed session carries
+ * no chain, and must not pass in one process and fail in another.
  */
 #ifndef CFAOP_CACHE_H
 #define CFAOP_CACHE_H
@@ -26,7 +28,7 @@ int cfaop_cache_get(cfaop_cache *cache, const X509_STORE *store,
                     const unsigned char leaf_sha256[AOP_SHA256_LEN], time_t now,
                     aop_chain_result *out);
 
-/* Remembers `res` when it is a success. */
+/* Remembers `res` when it is a success that needs no peer chain. */
 void cfaop_cache_put(cfaop_cache *cache, const X509_STORE *store,
                      const unsigned char leaf_sha256[AOP_SHA256_LEN],
                      const aop_chain_result *res);

@@ -1117,8 +1117,8 @@ static void test_policy_known_chain(void **state)
     aop_policy *anchored = policy_new(&fx->pki.root.x, 1, NULL, 0);
     aop_policy *pinned = policy_new(&fx->pki.root.x, 1, &pin, 1);
     aop_policy *pins_only = policy_new(NULL, 0, &pin, 1);
-    const aop_chain_result revoked = { X509_V_ERR_CERT_REVOKED, 1, 0 };
-    const aop_chain_result ok = { X509_V_OK, 0, 0 };
+    const aop_chain_result revoked = { X509_V_ERR_CERT_REVOKED, 1, 0, 0 };
+    const aop_chain_result ok = { X509_V_OK, 0, 0, 0 };
     aop_result res;
 
     /* A failure is reported although the chain itself is good. */
@@ -1183,7 +1183,7 @@ static void test_policy_now(void **state)
 static aop_chain_result verify_chain(const aop_policy *p, X509 *leaf,
                                      STACK_OF(X509) *untrusted, time_t now)
 {
-    aop_chain_result r = { -12345, -12345, 0 };
+    aop_chain_result r = { -12345, -12345, 0, 0 };
 
     aop_policy_verify_chain(p, leaf, untrusted, now, &r);
     return r;
@@ -1225,6 +1225,48 @@ static void test_policy_verify_chain_errors(void **state)
     sk_X509_free(foreign);
     aop_policy_free(p);
     aop_policy_free(none);
+}
+
+/* What a successful verification reports about itself: how long it holds,
+ * and whether it needed an intermediate the client sent (the module only
+ * remembers results that the leaf alone would reproduce). */
+static void test_policy_verify_chain_success_details(void **state)
+{
+    fixture *fx = *state;
+    X509 *root_and_inter[2] = { fx->pki.root.x, fx->pki.inter.x };
+    aop_policy *root_only = policy_new(&fx->pki.root.x, 1, NULL, 0);
+    aop_policy *both = policy_new(root_and_inter, 2, NULL, 0);
+    /* A copy, as a TLS peer's intermediate is parsed from the wire. */
+    X509 *inter_copy = X509_dup(fx->pki.inter.x);
+    STACK_OF(X509) *sent = chain_of(inter_copy);
+    time_t now = fx->pki.now, nb, leaf_na, inter_na;
+    aop_chain_result r;
+
+    assert_int_equal(aop_cert_bounds(fx->pki.leaf_inter.x, &nb, &leaf_na), 0);
+    assert_int_equal(aop_cert_bounds(fx->pki.inter.x, &nb, &inter_na), 0);
+    assert_true(leaf_na < inter_na);
+
+    /* Root anchor, intermediate from the client: valid, but only with it. */
+    r = verify_chain(root_only, fx->pki.leaf_inter.x, sent, now);
+    assert_chain(X509_V_OK, 0, r);
+    assert_int_equal(r.used_peer_chain, 1);
+    assert_int_equal(r.valid_until, leaf_na);
+    /* The intermediate in the store: the store's copy is used, sent or not. */
+    r = verify_chain(both, fx->pki.leaf_inter.x, sent, now);
+    assert_chain(X509_V_OK, 0, r);
+    assert_int_equal(r.used_peer_chain, 0);
+    r = verify_chain(both, fx->pki.leaf_inter.x, NULL, now);
+    assert_int_equal(r.used_peer_chain, 0);
+    assert_int_equal(r.valid_until, leaf_na);
+    /* A leaf signed by the root: holds until the earlier of the two notAfters. */
+    r = verify_chain(root_only, fx->pki.leaf.x, NULL, now);
+    assert_int_equal(r.used_peer_chain, 0);
+    assert_int_equal(aop_cert_bounds(fx->pki.leaf.x, &nb, &leaf_na), 0);
+    assert_int_equal(r.valid_until, leaf_na);
+    sk_X509_free(sent);
+    X509_free(inter_copy);
+    aop_policy_free(root_only);
+    aop_policy_free(both);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1394,6 +1436,7 @@ int main(void)
         T(test_policy_known_chain),
         T(test_policy_now),
         T(test_policy_verify_chain_errors),
+        T(test_policy_verify_chain_success_details),
     };
     const struct CMUnitTest hostname[] = {
         T(test_hostname_normalize),
