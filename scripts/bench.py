@@ -23,20 +23,16 @@ Usage: scripts/bench.py [--seconds N] [--rounds N]   (after `make`)
 import argparse
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
-from harness import pki as pki_mod  # noqa: E402
 from harness.conf import Site  # noqa: E402
-from harness.server import Apache  # noqa: E402
-from harness.settings import CLOUDFLARE_CA, MODULE  # noqa: E402
+from harness.standalone import throwaway_apache  # noqa: E402
 
 CONFIGS = ["none", "mod_ssl", "mod_cfaop"]
 # The harness probes the port named "main" to see that a server is up.
@@ -110,20 +106,15 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
 
-    base = tempfile.mkdtemp(prefix="cfaop-bench-")
-    os.chmod(base, 0o755)
-    server = None
-    try:
-        pki = pki_mod.build(os.path.join(base, "pki"), ["none.test", "modssl.test",
-                                                        "cfaop.test"], CLOUDFLARE_CA)
+    # Rejections and debug lines are not what is measured.
+    with throwaway_apache("bench", ["none.test", "modssl.test", "cfaop.test"], sites,
+                          port_names=list(PORTS.values()),
+                          global_lines=["LogLevel warn", "MaxKeepAliveRequests 0"]) \
+            as (server, pki):
         leaf = pki.zone_leaf
-        combined = os.path.join(base, "client.pem")
+        combined = os.path.join(pki.dir, "client.pem")  # ab wants cert and key in one file
         with open(combined, "w") as f:
             f.write(open(leaf.cert_path).read() + open(leaf.key_path).read())
-        server = Apache(base, "bench", pki, MODULE, port_names=list(PORTS.values()))
-        # Rejections and debug lines are not what is measured.
-        server.install(sites(pki), global_lines=["LogLevel warn", "MaxKeepAliveRequests 0"])
-        server.start()
 
         scenarios = {
             "full handshake + request": lambda p: ab(p, combined, args.seconds, False),
@@ -142,22 +133,17 @@ def main() -> int:
                     cpu_us[(name, cfg)].append(
                         (server_cpu_seconds(parent) - before) / done * 1e6)
 
-        print(f"median of {args.rounds} runs of {args.seconds}s each, TLS 1.3, "
-              f"EC P-256 client certificate, 2 concurrent clients\n")
-        for title, table, fmt in (("requests per second", rates, "12.0f"),
-                                  ("server CPU microseconds per request", cpu_us, "12.1f")):
-            print(f"{title:38}" + "".join(f"{c:>12}" for c in CONFIGS)
-                  + f"{'cfaop/mod_ssl':>15}")
-            for name in scenarios:
-                med = {c: statistics.median(table[(name, c)]) for c in CONFIGS}
-                print(f"  {name:36}" + "".join(f"{med[c]:{fmt}}" for c in CONFIGS)
-                      + f"{med['mod_cfaop'] / med['mod_ssl']:15.2f}")
-            print()
-        return 0
-    finally:
-        if server:
-            server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    print(f"median of {args.rounds} runs of {args.seconds}s each, TLS 1.3, "
+          f"EC P-256 client certificate, 2 concurrent clients\n")
+    for title, table, fmt in (("requests per second", rates, "12.0f"),
+                              ("server CPU microseconds per request", cpu_us, "12.1f")):
+        print(f"{title:38}" + "".join(f"{c:>12}" for c in CONFIGS) + f"{'cfaop/mod_ssl':>15}")
+        for name in scenarios:
+            med = {c: statistics.median(table[(name, c)]) for c in CONFIGS}
+            print(f"  {name:36}" + "".join(f"{med[c]:{fmt}}" for c in CONFIGS)
+                  + f"{med['mod_cfaop'] / med['mod_ssl']:15.2f}")
+        print()
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,18 +8,14 @@ config, the real apache2 binary, curl) and exits 1 if any pull does not end
 as shown, so the demo cannot print a success it did not see.
 """
 import os
-import shutil
 import sys
-import tempfile
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
-from harness import pki as pki_mod  # noqa: E402
 from harness.client import Client  # noqa: E402
 from harness.conf import Site  # noqa: E402
-from harness.server import Apache  # noqa: E402
-from harness.settings import CLOUDFLARE_CA, MODULE  # noqa: E402
+from harness.standalone import throwaway_apache  # noqa: E402
 
 HOSTS = ["origin.test", "www.example.test", "shop.example.test", "cf.example.test"]
 
@@ -61,15 +57,8 @@ def pulls(pki):
 
 
 def main() -> int:
-    base = tempfile.mkdtemp(prefix="cfaop-demo-")
-    os.chmod(base, 0o755)
-    server = None
     failures = 0
-    try:
-        pki = pki_mod.build(os.path.join(base, "pki"), HOSTS, CLOUDFLARE_CA)
-        server = Apache(base, "demo", pki, MODULE)
-        server.install(sites(pki))
-        server.start()
+    with throwaway_apache("demo", HOSTS, sites) as (server, pki):
         client = Client(server, pki)
         print(f"Apache with mod_cfaop on https://127.0.0.1:{server.ports['main']}/ "
               f"(config: {server.conf_path})\n")
@@ -89,13 +78,9 @@ def main() -> int:
         for line in server.log.lines():
             if "CFAOP30:" in line:
                 print("  " + line.split("CFAOP30: ", 1)[1])
-        print("\n" + ("every pull ended as expected" if not failures
-                      else f"{failures} pull(s) did not end as expected"))
-        return 1 if failures else 0
-    finally:
-        if server:
-            server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    print("\n" + ("every pull ended as expected" if not failures
+                  else f"{failures} pull(s) did not end as expected"))
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

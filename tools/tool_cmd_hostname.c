@@ -395,11 +395,7 @@ int tool_cmd_host_delete_cert(tool_ctx *ctx, const tool_cmd *cmd, int argc, char
 
 delete:
     if (rc == TOOL_EXIT_OK) {
-        rc = tool_delete_cert(ctx, TOOL_CERT_HOSTNAME, id, 0);
-    }
-    if (rc == TOOL_EXIT_OK) {
-        tool_print(ctx, "%s\n", id);
-        tool_out_result(ctx, json_pack("{s:[s]}", "deleted", id));
+        rc = tool_delete_cert_command(ctx, TOOL_CERT_HOSTNAME, id);
     }
 
 cleanup:

@@ -172,6 +172,17 @@ int tool_delete_cert(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsigne
     return rc;
 }
 
+int tool_delete_cert_command(tool_ctx *ctx, tool_cert_kind kind, const char *id)
+{
+    int rc = tool_delete_cert(ctx, kind, id, 0);
+
+    if (rc == TOOL_EXIT_OK) {
+        tool_print(ctx, "%s\n", id);
+        tool_out_result(ctx, json_pack("{s:[s]}", "deleted", id));
+    }
+    return rc;
+}
+
 int tool_cmd_zone_delete(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv)
 {
     const char *id = argv[0];
@@ -218,11 +229,7 @@ int tool_cmd_zone_delete(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **ar
 
 delete:
     if (rc == TOOL_EXIT_OK) {
-        rc = tool_delete_cert(ctx, TOOL_CERT_ZONE, id, 0);
-    }
-    if (rc == TOOL_EXIT_OK) {
-        tool_print(ctx, "%s\n", id);
-        tool_out_result(ctx, json_pack("{s:[s]}", "deleted", id));
+        rc = tool_delete_cert_command(ctx, TOOL_CERT_ZONE, id);
     }
 
 cleanup:

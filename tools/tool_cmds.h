@@ -29,6 +29,9 @@ int tool_upload(tool_ctx *ctx, tool_cert_kind kind);
 int tool_list(tool_ctx *ctx, tool_cert_kind kind);
 int tool_show(tool_ctx *ctx, tool_cert_kind kind, const char *id);
 int tool_delete_cert(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsigned flags);
+/* What `zone delete` and `hostname delete-cert` do once allowed: delete,
+ * then print the id (and the --json result). */
+int tool_delete_cert_command(tool_ctx *ctx, tool_cert_kind kind, const char *id);
 
 /* Hostname associations (tool_cmd_hostname.c). */
 /* Normalises HOST arguments in place (lowercase, no trailing dot, an
