@@ -25,18 +25,13 @@
 APLOG_USE_MODULE(cfaop);
 extern module AP_MODULE_DECLARE_DATA cfaop_module;
 
-/* Trust stores whose verdict a connection remembers; a connection meets the
+/* Trust stores whose result a connection remembers; a connection meets the
  * zone store and rarely more than one hostname store. */
 #define CFAOP_CHAIN_SLOTS 4
 
-typedef struct cfaop_chain_slot {
-    const X509_STORE *store;
-    aop_chain_result chain;
-} cfaop_chain_slot;
-
 /* Per TLS connection (the master connection for HTTP/2). Written by the
  * handshake and by requests; HTTP/2 streams run on several threads, so
- * every access after the handshake holds `lock`. Memory is malloc'ed, not
+ * every access after the handshake holds `lock`. Strings are malloc'ed, not
  * taken from c->pool, which the master connection's thread owns. */
 typedef struct cfaop_conn {
     SSL *ssl;
@@ -50,9 +45,7 @@ typedef struct cfaop_conn {
     char *subject_dn;
     char *issuer_dn;
     char not_after[48];
-    cfaop_chain_slot slots[CFAOP_CHAIN_SLOTS];
-    int nslots;
-    int next_slot;
+    cfaop_results *chains;   /* chain results for this leaf, per trust store */
 } cfaop_conn;
 
 /* This generation's verified certificates (see cfaop_cache.h); set in
@@ -92,7 +85,7 @@ static void cfaop_conn_set_leaf(cfaop_conn *cc, X509 *x)
     free(cc->issuer_dn);
     cc->subject_dn = cc->issuer_dn = NULL;
     cc->facts_ready = 0;
-    cc->nslots = cc->next_slot = 0;
+    cfaop_results_clear(cc->chains);
     cc->leaf = NULL;
     if (x && X509_up_ref(x)) {
         cc->leaf = x;
@@ -103,35 +96,6 @@ static apr_status_t cfaop_conn_cleanup(void *data)
 {
     cfaop_conn_set_leaf(data, NULL);
     return APR_SUCCESS;
-}
-
-static void cfaop_conn_remember(cfaop_conn *cc, const X509_STORE *store,
-                                const aop_chain_result *chain)
-{
-    cfaop_chain_slot *slot;
-
-    if (cc->nslots < CFAOP_CHAIN_SLOTS) {
-        slot = &cc->slots[cc->nslots++];
-    }
-    else {
-        slot = &cc->slots[cc->next_slot];
-        cc->next_slot = (cc->next_slot + 1) % CFAOP_CHAIN_SLOTS;
-    }
-    slot->store = store;
-    slot->chain = *chain;
-}
-
-static const aop_chain_result *cfaop_conn_recall(const cfaop_conn *cc,
-                                                 const X509_STORE *store)
-{
-    int i;
-
-    for (i = 0; i < cc->nslots; i++) {
-        if (cc->slots[i].store == store) {
-            return &cc->slots[i].chain;
-        }
-    }
-    return NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -146,6 +110,7 @@ static int cfaop_ssl_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy)
     }
     cc = apr_pcalloc(c->pool, sizeof(*cc));
     cc->ssl = ssl;
+    cc->chains = cfaop_results_make(c->pool, CFAOP_CHAIN_SLOTS);
 #if APR_HAS_THREADS
     if (apr_thread_mutex_create(&cc->lock, APR_THREAD_MUTEX_DEFAULT, c->pool)
         != APR_SUCCESS) {
@@ -225,7 +190,9 @@ static int cfaop_ssl_cert_verify(X509_STORE_CTX *xctx, void *arg)
     if (cc) {
         cfaop_conn_lock(cc);
         cfaop_conn_set_leaf(cc, leaf);
-        cfaop_conn_remember(cc, store, &chain);
+        if (have_sha) {
+            cfaop_results_put(cc->chains, store, sha256, &chain);
+        }
         cfaop_conn_unlock(cc);
         cfaop_ssl_log_chain(c, 1, cached, &chain);
     }
@@ -361,7 +328,7 @@ void cfaop_ssl_judge(request_rec *r, const aop_policy *policy, cfaop_peer *peer)
         peer->result.verdict = AOP_VERDICT_INTERNAL;
         goto cleanup;
     }
-    if (store && !(known = cfaop_conn_recall(cc, store))) {
+    if (store && !(known = cfaop_results_find(cc->chains, store, cc->facts.sha256, now))) {
         aop_chain_result chain;
         int cached = cfaop_cache_get(cfaop_ssl_verified, store, cc->facts.sha256,
                                      now, &chain);
@@ -373,8 +340,8 @@ void cfaop_ssl_judge(request_rec *r, const aop_policy *policy, cfaop_peer *peer)
                                     now, &chain);
             cfaop_cache_put(cfaop_ssl_verified, store, cc->facts.sha256, &chain);
         }
-        cfaop_conn_remember(cc, store, &chain);
-        known = cfaop_conn_recall(cc, store);
+        cfaop_results_put(cc->chains, store, cc->facts.sha256, &chain);
+        known = cfaop_results_find(cc->chains, store, cc->facts.sha256, now);
         cfaop_ssl_log_chain(r->connection, 0, cached, &chain);
     }
     aop_policy_check(policy, &cc->facts, NULL, now, known, &peer->result);

@@ -13,7 +13,7 @@ import ssl
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import h2.config
 import h2.connection
@@ -252,8 +252,10 @@ class Client:
         return ctx.wrap_socket(sock, server_hostname=sni)
 
     def keepalive(self, sni: Optional[str], requests: Sequence[Tuple[str, str]], *,
-                  cert=None, tls: Optional[str] = None, port="main") -> List[Response]:
-        """HTTP/1.1 requests (Host, path) on ONE keep-alive TLS connection.
+                  cert=None, tls: Optional[str] = None, port="main",
+                  between: Optional[Callable[[], None]] = None) -> List[Response]:
+        """HTTP/1.1 requests (Host, path) on ONE keep-alive TLS connection;
+        `between` runs before each request after the first (e.g. to wait).
 
         Stops early when the server ends the connection (Apache does after a
         request refused before its handler), so fewer responses may come back."""
@@ -264,10 +266,12 @@ class Client:
         conn.sock = sock
         out = []
         try:
-            for host, path in requests:
+            for i, (host, path) in enumerate(requests):
                 # http.client would silently open a new (plain) connection otherwise.
                 if conn.sock is not sock:
                     break
+                if between and i > 0:
+                    between()
                 try:
                     conn.request("GET", path, headers={"Host": host})
                     r = conn.getresponse()
