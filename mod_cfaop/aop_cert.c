@@ -230,17 +230,14 @@ void aop_base64_sha256(const unsigned char digest[AOP_SHA256_LEN], char out[45])
     EVP_EncodeBlock((unsigned char *)out, digest, AOP_SHA256_LEN);
 }
 
-char *aop_name_rfc2253(const X509_NAME *name)
+/* What was printed into a memory BIO, as a malloc'ed string; frees the BIO.
+ * NULL when `printed` is false or memory runs out. */
+static char *aop_bio_text(BIO *bio, int printed)
 {
-    BIO *bio = BIO_new(BIO_s_mem());
     char *data = NULL, *copy = NULL;
     long len;
 
-    if (!bio) {
-        return NULL;
-    }
-    /* The flags mod_ssl uses for SSL_CLIENT_S_DN: RFC 2253, UTF-8 kept. */
-    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+    if (bio && printed) {
         len = BIO_get_mem_data(bio, &data);
         copy = malloc((size_t)len + 1);
         if (copy) {
@@ -252,26 +249,26 @@ char *aop_name_rfc2253(const X509_NAME *name)
     return copy;
 }
 
+char *aop_name_rfc2253(const X509_NAME *name)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+
+    /* The flags mod_ssl uses for SSL_CLIENT_S_DN: RFC 2253, UTF-8 kept. */
+    return aop_bio_text(bio, bio && X509_NAME_print_ex(bio, name, 0,
+                        XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0);
+}
+
 int aop_cert_not_after_str(X509 *x, char *buf, size_t len)
 {
     BIO *bio = BIO_new(BIO_s_mem());
-    char *data = NULL;
-    long n;
+    char *text = aop_bio_text(bio, bio && ASN1_TIME_print(bio, X509_get0_notAfter(x)) == 1);
     int rv = -1;
 
-    if (!bio || len == 0) {
-        BIO_free(bio);
-        return -1;
+    if (text && strlen(text) < len) {
+        strcpy(buf, text);
+        rv = 0;
     }
-    if (ASN1_TIME_print(bio, X509_get0_notAfter(x)) == 1) {
-        n = BIO_get_mem_data(bio, &data);
-        if (n >= 0 && (size_t)n < len) {
-            memcpy(buf, data, (size_t)n);
-            buf[n] = '\0';
-            rv = 0;
-        }
-    }
-    BIO_free(bio);
+    free(text);
     return rv;
 }
 
@@ -286,17 +283,41 @@ int aop_cert_not_after_iso(X509 *x, char *buf, size_t len)
     return 0;
 }
 
-int aop_cert_days_left(X509 *x, time_t now, int *days)
+/* The one days-left rule: whole days from `now` to `t`, rounded toward
+ * "less time left" (half a day left counts as 0, an hour ago as -1). */
+static int aop_time_days_left(const ASN1_TIME *t, time_t now, int *days)
 {
     ASN1_TIME *at = ASN1_TIME_set(NULL, now);
     int day = 0, sec = 0, rv = -1;
 
-    if (at && ASN1_TIME_diff(&day, &sec, at, X509_get0_notAfter(x)) == 1) {
-        /* Round toward "less time left": 0.5 days left counts as 0. */
+    if (at && ASN1_TIME_diff(&day, &sec, at, t) == 1) {
         *days = (sec < 0 && day <= 0) ? day - 1 : day;
         rv = 0;
     }
     ASN1_TIME_free(at);
+    return rv;
+}
+
+int aop_cert_days_left(X509 *x, time_t now, int *days)
+{
+    return aop_time_days_left(X509_get0_notAfter(x), now, days);
+}
+
+int aop_iso_days_left(const char *iso, time_t now, int *days)
+{
+    int y, mo, d, h, mi, se;
+    char generalized[32];
+    ASN1_TIME *t = ASN1_TIME_new();
+    int rv = -1;
+
+    /* RFC 3339 UTC as the API writes it; a fraction of a second is ignored. */
+    if (t && iso && sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se) == 6
+        && snprintf(generalized, sizeof(generalized), "%04d%02d%02d%02d%02d%02dZ",
+                    y, mo, d, h, mi, se) == 15
+        && ASN1_TIME_set_string_X509(t, generalized) == 1) {
+        rv = aop_time_days_left(t, now, days);
+    }
+    ASN1_TIME_free(t);
     return rv;
 }
 

@@ -64,6 +64,9 @@ int aop_cert_not_after_str(X509 *x, char *buf, size_t len);
 int aop_cert_not_after_iso(X509 *x, char *buf, size_t len);
 /* Whole days from `now` to notAfter (negative once expired). */
 int aop_cert_days_left(X509 *x, time_t now, int *days);
+/* The same for an RFC 3339 UTC date ("2030-04-04T13:31:00.186877Z"), as
+ * the Cloudflare API gives expires_on. */
+int aop_iso_days_left(const char *iso, time_t now, int *days);
 /* notBefore and notAfter as seconds since the epoch. */
 int aop_cert_bounds(X509 *x, time_t *not_before, time_t *not_after);
 /* The validity rule: 0 when `now` lies in [not_before, not_after), as

@@ -1,5 +1,4 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
-#define _GNU_SOURCE /* timegm */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,30 +140,6 @@ void tool_local_body_free(json_t *body)
     json_decref(body);
 }
 
-/* Days until an RFC 3339 UTC date ("2030-04-04T13:31:00Z", fraction allowed). */
-static int tool_iso_days_left(const char *iso, int *days)
-{
-    struct tm tm;
-    time_t when;
-
-    memset(&tm, 0, sizeof(tm));
-    if (!iso || sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                       &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
-        return -1;
-    }
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    when = timegm(&tm);
-    if (when == (time_t)-1) {
-        return -1;
-    }
-    *days = (int)((double)(when - time(NULL)) / 86400.0);
-    if (when < time(NULL) && *days == 0) {
-        *days = -1; /* expired today: not "0 days left" */
-    }
-    return 0;
-}
-
 void tool_remote_facts(const json_t *obj, char sha256[AOP_SHA256_HEXLEN], int *days_left,
                        int *have_days)
 {
@@ -186,7 +161,8 @@ void tool_remote_facts(const json_t *obj, char sha256[AOP_SHA256_HEXLEN], int *d
         }
     }
     aop_certs_free(certs);
-    if (!*have_days && tool_iso_days_left(tool_json_str(obj, "expires_on"), days_left) == 0) {
+    if (!*have_days && aop_iso_days_left(tool_json_str(obj, "expires_on"), time(NULL),
+                                         days_left) == 0) {
         *have_days = 1;
     }
 }

@@ -642,6 +642,31 @@ static void test_days_left(void **state)
     assert_true(days_left(fx->pki.expired.x, time(NULL)) < 0);
 }
 
+/* The API's expires_on (RFC 3339) follows the same rule as the certificate. */
+static void test_iso_days_left(void **state)
+{
+    fixture *fx = *state;
+    X509 *leaf = fx->pki.leaf.x;
+    time_t end = fx->pki.now + 10 * TP_DAY;
+    time_t at[] = { fx->pki.now, fx->pki.now + 1, end - 1, end + 1, end + TP_DAY + 1 };
+    char iso[40], frac[48];
+    size_t i;
+    int d;
+
+    assert_int_equal(aop_cert_not_after_iso(leaf, iso, sizeof(iso)), 0);
+    for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+        assert_int_equal(aop_iso_days_left(iso, at[i], &d), 0);
+        assert_int_equal(d, days_left(leaf, at[i]));
+    }
+    /* Cloudflare writes microseconds; they do not change whole days. */
+    snprintf(frac, sizeof(frac), "%.19s.186877Z", iso);
+    assert_int_equal(aop_iso_days_left(frac, end - 1, &d), 0);
+    assert_int_equal(d, 0);
+    assert_int_equal(aop_iso_days_left("next tuesday", fx->pki.now, &d), -1);
+    assert_int_equal(aop_iso_days_left("2030-13-40T25:61:61Z", fx->pki.now, &d), -1);
+    assert_int_equal(aop_iso_days_left(NULL, fx->pki.now, &d), -1);
+}
+
 /* aop_cert_validity's return and state at `now`. */
 #define assert_validity(x, now, want_rv, want_state) \
     assert_validity_at((x), (now), (want_rv), (want_state), __FILE__, __LINE__)
@@ -1403,6 +1428,7 @@ int main(void)
         T(test_name_rfc2253_escapes_keep_utf8),
         T(test_not_after_formats),
         T(test_days_left),
+        T(test_iso_days_left),
         T(test_validity_states),
         T(test_validity_boundaries),
         T(test_is_ca),
