@@ -607,11 +607,12 @@ int cfaop_config_check(apr_pool_t *pconf, apr_pool_t *plog,
 int cfaop_config_post(apr_pool_t *pconf, apr_pool_t *plog,
                       apr_pool_t *ptemp, server_rec *s)
 {
+    server_rec *main_server = s;
+    int nservers = 0, nenabled = 0, nfiles = 0, npolicies = 0;
+
     (void)pconf;
     (void)plog;
     (void)ptemp;
-    server_rec *main_server = s;
-    int nservers = 0, nenabled = 0, nfiles = 0, npolicies = 0;
 
     /* The start-up dry run sees the same configuration; say it once. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
