@@ -361,11 +361,3 @@ int aop_cert_is_ca(X509 *x)
 {
     return X509_check_ca(x) > 0;
 }
-
-int aop_cert_is_self_signed(X509 *x)
-{
-    int rv = X509_self_signed(x, 1) == 1;
-
-    ERR_clear_error();
-    return rv;
-}

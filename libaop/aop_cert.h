@@ -77,7 +77,5 @@ int aop_validity_state(time_t not_before, time_t not_after, time_t now);
 int aop_cert_validity(X509 *x, time_t now, int *state);
 /* 1 when the certificate may act as a CA (basicConstraints CA:TRUE or v1 root). */
 int aop_cert_is_ca(X509 *x);
-/* 1 for a self-signed certificate whose signature verifies with its own key. */
-int aop_cert_is_self_signed(X509 *x);
 
 #endif /* AOP_CERT_H */

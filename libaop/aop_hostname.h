@@ -2,7 +2,7 @@
 /*
  * aop_hostname: the one normalisation of a hostname used for hostname-level
  * policies, in configuration and per request: lowercase, no port, no
- * trailing dot (SPEC §2).
+ * trailing dot, as Cloudflare matches hostnames.
  */
 #ifndef AOP_HOSTNAME_H
 #define AOP_HOSTNAME_H

@@ -9,7 +9,6 @@
 
 struct aop_policy {
     X509_STORE *store;       /* NULL until the first anchor */
-    STACK_OF(X509) *anchors; /* the same anchors, for listing */
     aop_pin *pins;
     int npins;
     int pins_cap;
@@ -41,11 +40,6 @@ int aop_leaf_init(aop_leaf *leaf, X509 *cert)
     return 0;
 }
 
-static int aop_x509_cmp(const X509 *const *a, const X509 *const *b)
-{
-    return X509_cmp(*a, *b);
-}
-
 aop_policy *aop_policy_new(void)
 {
     return calloc(1, sizeof(aop_policy));
@@ -57,7 +51,6 @@ void aop_policy_free(aop_policy *p)
         return;
     }
     X509_STORE_free(p->store);
-    aop_certs_free(p->anchors);
     free(p->pins);
     free(p);
 }
@@ -71,8 +64,7 @@ int aop_policy_add_anchor(aop_policy *p, X509 *ca, aop_error *err)
     }
     if (!p->store) {
         p->store = X509_STORE_new();
-        p->anchors = sk_X509_new(aop_x509_cmp);
-        if (!p->store || !p->anchors) {
+        if (!p->store) {
             aop_error_set(err, "out of memory");
             return -1;
         }
@@ -80,16 +72,11 @@ int aop_policy_add_anchor(aop_policy *p, X509 *ca, aop_error *err)
          * only an intermediate must not require trusting its root too. */
         X509_STORE_set_flags(p->store, X509_V_FLAG_PARTIAL_CHAIN);
     }
-    if (sk_X509_find(p->anchors, ca) >= 0) {
-        return 0;
-    }
+    /* The store takes its own reference; a certificate it already holds is
+     * not an error. */
     if (X509_STORE_add_cert(p->store, ca) != 1) {
         ERR_clear_error();
         aop_error_set(err, "cannot add the certificate to a trust store");
-        return -1;
-    }
-    if (!X509_up_ref(ca) || !sk_X509_push(p->anchors, ca)) {
-        aop_error_set(err, "out of memory");
         return -1;
     }
     return 0;
@@ -124,27 +111,10 @@ X509_STORE *aop_policy_store(const aop_policy *p)
     return p->store;
 }
 
-int aop_policy_anchor_count(const aop_policy *p)
-{
-    return p->anchors ? sk_X509_num(p->anchors) : 0;
-}
-
-X509 *aop_policy_anchor(const aop_policy *p, int i)
-{
-    return sk_X509_value(p->anchors, i);
-}
-
-int aop_policy_pin_count(const aop_policy *p)
-{
-    return p->npins;
-}
-
-const aop_pin *aop_policy_pin(const aop_policy *p, int i)
-{
-    return (i >= 0 && i < p->npins) ? &p->pins[i] : NULL;
-}
-
-void aop_chain_verify_ctx(X509_STORE_CTX *ctx, aop_chain_result *out)
+/* Runs X509_verify_cert on a prepared context and describes the outcome;
+ * leaves nothing in OpenSSL's error queue, which a TLS handshake in progress
+ * would otherwise find. */
+static void aop_chain_verify_ctx(X509_STORE_CTX *ctx, aop_chain_result *out)
 {
     STACK_OF(X509) *chain, *untrusted = X509_STORE_CTX_get0_untrusted(ctx);
     time_t not_before, not_after;
@@ -178,15 +148,15 @@ void aop_chain_verify_ctx(X509_STORE_CTX *ctx, aop_chain_result *out)
     }
 
 cleanup:
-    /* A caller inside a TLS handshake must not find our errors queued. */
     ERR_pop_to_mark();
 }
 
 void aop_policy_verify_chain(const aop_policy *p, X509 *leaf,
                              STACK_OF(X509) *untrusted, time_t now,
-                             aop_chain_result *out)
+                             int auth_level, aop_chain_result *out)
 {
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    X509_VERIFY_PARAM *param;
 
     memset(out, 0, sizeof(*out));
     out->error = X509_V_ERR_UNSPECIFIED;
@@ -197,7 +167,9 @@ void aop_policy_verify_chain(const aop_policy *p, X509 *leaf,
     }
     /* The parameters OpenSSL applies when a TLS server verifies a client. */
     X509_STORE_CTX_set_default(ctx, "ssl_client");
-    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), now);
+    param = X509_STORE_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_auth_level(param, auth_level);
+    X509_VERIFY_PARAM_set_time(param, now);
     aop_chain_verify_ctx(ctx, out);
 
 cleanup:
@@ -220,8 +192,8 @@ static int aop_policy_pins_match(const aop_policy *p, const aop_leaf *leaf)
 }
 
 void aop_policy_check(const aop_policy *p, const aop_leaf *leaf,
-                      STACK_OF(X509) *untrusted, time_t now,
-                      const aop_chain_result *known_chain, aop_result *res)
+                      const aop_chain_result *chain, time_t now,
+                      aop_result *res)
 {
     int state;
 
@@ -237,12 +209,11 @@ void aop_policy_check(const aop_policy *p, const aop_leaf *leaf,
         return;
     }
     if (p->store) {
-        if (known_chain) {
-            res->chain = *known_chain;
+        if (!chain) {
+            res->verdict = AOP_VERDICT_INTERNAL;
+            return;
         }
-        else {
-            aop_policy_verify_chain(p, leaf->cert, untrusted, now, &res->chain);
-        }
+        res->chain = *chain;
         if (res->chain.error != X509_V_OK) {
             res->verdict = AOP_VERDICT_UNTRUSTED;
             return;
@@ -253,4 +224,25 @@ void aop_policy_check(const aop_policy *p, const aop_leaf *leaf,
         return;
     }
     res->verdict = AOP_VERDICT_OK;
+}
+
+long aop_result_x509_error(const aop_result *res)
+{
+    switch (res->verdict) {
+    case AOP_VERDICT_OK:
+    case AOP_VERDICT_NO_CERT:
+        return X509_V_OK;
+    case AOP_VERDICT_EXPIRED:
+        return X509_V_ERR_CERT_HAS_EXPIRED;
+    case AOP_VERDICT_NOT_YET_VALID:
+        return X509_V_ERR_CERT_NOT_YET_VALID;
+    case AOP_VERDICT_UNTRUSTED:
+        return res->chain.error != X509_V_OK ? res->chain.error
+                                             : X509_V_ERR_UNSPECIFIED;
+    case AOP_VERDICT_PIN_MISMATCH:
+        return X509_V_ERR_CERT_REJECTED;
+    case AOP_VERDICT_INTERNAL:
+        break;
+    }
+    return X509_V_ERR_UNSPECIFIED;
 }

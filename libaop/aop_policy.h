@@ -1,7 +1,7 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 /*
- * aop_policy: the acceptance rule of SPEC §2, the same for a zone (vhost)
- * and for a hostname. A leaf is accepted when it is within its validity
+ * aop_policy: the acceptance rule, the same for a zone (vhost) and for a
+ * hostname. A leaf is accepted when it is within its validity
  * period, and (no anchors or it chains to an anchor), and (no pins or it
  * matches a pin). A policy is immutable once built and safe to share
  * between threads and virtual hosts.
@@ -46,14 +46,14 @@ typedef struct aop_chain_result {
                             the leaf alone would not verify */
 } aop_chain_result;
 
-/* Runs X509_verify_cert on a prepared context and describes the outcome;
- * leaves nothing in OpenSSL's error queue. */
-void aop_chain_verify_ctx(X509_STORE_CTX *ctx, aop_chain_result *out);
-
 typedef struct aop_result {
     aop_verdict verdict;
     aop_chain_result chain; /* meaningful for AOP_VERDICT_UNTRUSTED */
 } aop_result;
+
+/* The X509_V_* error a TLS layer would report for this result: X509_V_OK
+ * for AOP_VERDICT_OK and AOP_VERDICT_NO_CERT (nothing was verified). */
+long aop_result_x509_error(const aop_result *res);
 
 typedef struct aop_policy aop_policy;
 
@@ -65,25 +65,26 @@ int aop_policy_add_pin(aop_policy *p, const aop_pin *pin);
 
 /* The trust store, NULL when the policy has no anchors. */
 X509_STORE *aop_policy_store(const aop_policy *p);
-int aop_policy_anchor_count(const aop_policy *p);
-X509 *aop_policy_anchor(const aop_policy *p, int i);
-int aop_policy_pin_count(const aop_policy *p);
-const aop_pin *aop_policy_pin(const aop_policy *p, int i);
-
-/* Verifies `leaf` against the anchors (purpose sslclient, at time `now`),
- * with `untrusted` as intermediates when not NULL. */
-void aop_policy_verify_chain(const aop_policy *p, X509 *leaf,
-                             STACK_OF(X509) *untrusted, time_t now,
-                             aop_chain_result *out);
 
 /*
- * Applies the whole rule to a leaf. `known_chain` is the result of a chain
- * verification against this policy's store already made elsewhere (the TLS
- * handshake); when NULL and the policy has anchors, the chain is verified here.
- * `leaf` NULL gives AOP_VERDICT_NO_CERT.
+ * Verifies `leaf` against the anchors as a TLS server verifies a client
+ * (purpose sslclient) at time `now`, with `untrusted` as intermediates when
+ * not NULL. `auth_level` is the OpenSSL security level of the verification
+ * (SSL_get_security_level of the connection): weak keys and signatures that
+ * a handshake refuses are refused here too, whoever asks.
+ */
+void aop_policy_verify_chain(const aop_policy *p, X509 *leaf,
+                             STACK_OF(X509) *untrusted, time_t now,
+                             int auth_level, aop_chain_result *out);
+
+/*
+ * Applies the whole rule to a leaf. `chain` is the result of
+ * aop_policy_verify_chain for this policy and leaf; it is required when the
+ * policy has anchors (without it the verdict is AOP_VERDICT_INTERNAL) and
+ * ignored otherwise. `leaf` NULL gives AOP_VERDICT_NO_CERT.
  */
 void aop_policy_check(const aop_policy *p, const aop_leaf *leaf,
-                      STACK_OF(X509) *untrusted, time_t now,
-                      const aop_chain_result *known_chain, aop_result *res);
+                      const aop_chain_result *chain, time_t now,
+                      aop_result *res);
 
 #endif /* AOP_POLICY_H */

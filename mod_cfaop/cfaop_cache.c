@@ -10,95 +10,99 @@
 
 #include "cfaop_cache.h"
 
-/* Distinct (store, leaf) pairs a process keeps; Cloudflare presents one
- * certificate per zone and hostname, so this covers large servers. */
+/* Distinct (store, leaf, level) keys a process keeps; Cloudflare presents
+ * one certificate per zone and hostname, so this covers large servers. */
 #define CFAOP_CACHE_SLOTS 64
 
-typedef struct cfaop_result_slot {
-    const X509_STORE *store;
-    unsigned char leaf_sha256[AOP_SHA256_LEN];
+typedef struct cfaop_chain_slot {
+    cfaop_chain_key key;
     aop_chain_result res;
-} cfaop_result_slot;
+} cfaop_chain_slot;
 
-struct cfaop_results {
+struct cfaop_chain_memo {
     int capacity;
     int used;
     int next; /* round-robin victim once full */
-    cfaop_result_slot *slots;
+    cfaop_chain_slot *slots;
 };
 
-cfaop_results *cfaop_results_make(apr_pool_t *p, int capacity)
+cfaop_chain_memo *cfaop_chain_memo_make(apr_pool_t *p, int capacity)
 {
-    cfaop_results *t = apr_pcalloc(p, sizeof(*t));
+    cfaop_chain_memo *m = apr_pcalloc(p, sizeof(*m));
 
-    t->capacity = capacity;
-    t->slots = apr_pcalloc(p, (apr_size_t)capacity * sizeof(*t->slots));
-    return t;
+    m->capacity = capacity;
+    m->slots = apr_pcalloc(p, (apr_size_t)capacity * sizeof(*m->slots));
+    return m;
 }
 
-static cfaop_result_slot *cfaop_results_slot(const cfaop_results *t, const X509_STORE *store,
-                                             const unsigned char leaf_sha256[AOP_SHA256_LEN])
+static int cfaop_chain_key_equal(const cfaop_chain_key *a,
+                                 const cfaop_chain_key *b)
+{
+    return a->store == b->store && a->auth_level == b->auth_level
+           && !memcmp(a->leaf_sha256, b->leaf_sha256, AOP_SHA256_LEN);
+}
+
+static cfaop_chain_slot *cfaop_chain_memo_slot(const cfaop_chain_memo *m,
+                                               const cfaop_chain_key *key)
 {
     int i;
 
-    for (i = 0; i < t->used; i++) {
-        if (t->slots[i].store == store
-            && !memcmp(t->slots[i].leaf_sha256, leaf_sha256, AOP_SHA256_LEN)) {
-            return &t->slots[i];
+    for (i = 0; i < m->used; i++) {
+        if (cfaop_chain_key_equal(&m->slots[i].key, key)) {
+            return &m->slots[i];
         }
     }
     return NULL;
 }
 
-const aop_chain_result *cfaop_results_find(const cfaop_results *t, const X509_STORE *store,
-                                           const unsigned char leaf_sha256[AOP_SHA256_LEN],
-                                           time_t now)
+const aop_chain_result *cfaop_chain_memo_find(const cfaop_chain_memo *m,
+                                              const cfaop_chain_key *key,
+                                              time_t now)
 {
-    const cfaop_result_slot *slot = cfaop_results_slot(t, store, leaf_sha256);
+    const cfaop_chain_slot *slot = cfaop_chain_memo_slot(m, key);
 
-    if (!slot || (slot->res.error == X509_V_OK && now >= slot->res.valid_until)) {
+    if (!slot
+        || (slot->res.error == X509_V_OK && now >= slot->res.valid_until)) {
         return NULL;
     }
     return &slot->res;
 }
 
-void cfaop_results_put(cfaop_results *t, const X509_STORE *store,
-                       const unsigned char leaf_sha256[AOP_SHA256_LEN],
-                       const aop_chain_result *res)
+void cfaop_chain_memo_put(cfaop_chain_memo *m, const cfaop_chain_key *key,
+                          const aop_chain_result *res)
 {
-    cfaop_result_slot *slot = cfaop_results_slot(t, store, leaf_sha256);
+    cfaop_chain_slot *slot = cfaop_chain_memo_slot(m, key);
 
     if (!slot) {
-        if (t->used < t->capacity) {
-            slot = &t->slots[t->used++];
+        if (m->used < m->capacity) {
+            slot = &m->slots[m->used++];
         }
         else {
-            slot = &t->slots[t->next];
-            t->next = (t->next + 1) % t->capacity;
+            slot = &m->slots[m->next];
+            m->next = (m->next + 1) % m->capacity;
         }
-        slot->store = store;
-        memcpy(slot->leaf_sha256, leaf_sha256, AOP_SHA256_LEN);
+        slot->key = *key;
     }
     slot->res = *res;
 }
 
-void cfaop_results_clear(cfaop_results *t)
+void cfaop_chain_memo_clear(cfaop_chain_memo *m)
 {
-    t->used = t->next = 0;
+    m->used = m->next = 0;
 }
 
 struct cfaop_cache {
 #if APR_HAS_THREADS
     apr_thread_mutex_t *lock;
 #endif
-    cfaop_results *results;
+    cfaop_chain_memo *memo;
 };
 
-cfaop_cache *cfaop_cache_create(apr_pool_t *pconf)
+cfaop_cache *cfaop_cache_make(apr_pool_t *pconf)
 {
     cfaop_cache *cache = apr_pcalloc(pconf, sizeof(*cache));
 
-    cache->results = cfaop_results_make(pconf, CFAOP_CACHE_SLOTS);
+    cache->memo = cfaop_chain_memo_make(pconf, CFAOP_CACHE_SLOTS);
 #if APR_HAS_THREADS
     /* Created before the children fork, never held then: each child gets
      * its own unlocked copy. */
@@ -110,19 +114,18 @@ cfaop_cache *cfaop_cache_create(apr_pool_t *pconf)
     return cache;
 }
 
-int cfaop_cache_get(cfaop_cache *cache, const X509_STORE *store,
-                    const unsigned char leaf_sha256[AOP_SHA256_LEN], time_t now,
+int cfaop_cache_get(cfaop_cache *cache, const cfaop_chain_key *key, time_t now,
                     aop_chain_result *out)
 {
     const aop_chain_result *res;
 
-    if (!cache || !store) {
+    if (!cache) {
         return 0;
     }
 #if APR_HAS_THREADS
     apr_thread_mutex_lock(cache->lock);
 #endif
-    res = cfaop_results_find(cache->results, store, leaf_sha256, now);
+    res = cfaop_chain_memo_find(cache->memo, key, now);
     if (res) {
         *out = *res;
     }
@@ -132,17 +135,16 @@ int cfaop_cache_get(cfaop_cache *cache, const X509_STORE *store,
     return res != NULL;
 }
 
-void cfaop_cache_put(cfaop_cache *cache, const X509_STORE *store,
-                     const unsigned char leaf_sha256[AOP_SHA256_LEN],
+void cfaop_cache_put(cfaop_cache *cache, const cfaop_chain_key *key,
                      const aop_chain_result *res)
 {
-    if (!cache || !store || res->error != X509_V_OK || res->used_peer_chain) {
+    if (!cache || res->error != X509_V_OK || res->used_peer_chain) {
         return;
     }
 #if APR_HAS_THREADS
     apr_thread_mutex_lock(cache->lock);
 #endif
-    cfaop_results_put(cache->results, store, leaf_sha256, res);
+    cfaop_chain_memo_put(cache->memo, key, res);
 #if APR_HAS_THREADS
     apr_thread_mutex_unlock(cache->lock);
 #endif

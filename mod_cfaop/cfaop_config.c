@@ -14,10 +14,7 @@
 
 #include "aop_hostname.h"
 #include "cfaop_config.h"
-#include "cfaop_log.h"
-
-APLOG_USE_MODULE(cfaop);
-extern module AP_MODULE_DECLARE_DATA cfaop_module;
+#include "cfaop_private.h"
 
 /* Anchors and pins closer to expiry than this are reported by configtest. */
 #define CFAOP_EXPIRY_WARN_DAYS 30
@@ -120,13 +117,21 @@ static void cfaop_warn_expiry(cmd_parms *cmd, const cfaop_certfile *f)
             continue;
         }
         subject = aop_name_rfc2253(X509_get_subject_name(x));
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL, CFAOP_LOGNO(1)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL, CFAOP_LOGNO(00001)
                      "%s: %s (line %d of %s): certificate %d (%s) %s",
                      cmd->cmd->name, f->name, cmd->directive->line_num,
                      cmd->directive->filename, i + 1, subject ? subject : "?",
                      days < 0 ? "has expired" : "expires within 30 days");
         free(subject);
     }
+}
+
+/* The configuration a server-level directive writes to; an error where
+ * the directive cannot stand. */
+static const char *cfaop_cmd_conf(cmd_parms *cmd, cfaop_srv_conf **sc)
+{
+    *sc = cfaop_config_get(cmd->server);
+    return ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
 }
 
 /* Remembers where this scope first wrote a policy rule. */
@@ -214,7 +219,7 @@ static const char *cfaop_load_pins(cmd_parms *cmd, const char *arg,
     }
     for (i = 0; i < sk_X509_num(f->certs); i++) {
         if (aop_cert_is_ca(sk_X509_value(f->certs, i))) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL, CFAOP_LOGNO(7)
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL, CFAOP_LOGNO(00007)
                 "%s: %s (line %d of %s): certificate %d is a CA certificate; a "
                 "pin matches only the leaf a client presents (to trust what a "
                 "CA issues, use a CA certificate file directive)",
@@ -231,8 +236,8 @@ static const char *cfaop_load_pins(cmd_parms *cmd, const char *arg,
 
 static const char *cfaop_cmd_engine(cmd_parms *cmd, void *dc, const char *arg)
 {
-    cfaop_srv_conf *sc = cfaop_config_get(cmd->server);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    cfaop_srv_conf *sc;
+    const char *err = cfaop_cmd_conf(cmd, &sc);
 
     (void)dc;
     if (err) {
@@ -254,8 +259,8 @@ static const char *cfaop_cmd_engine(cmd_parms *cmd, void *dc, const char *arg)
 
 static const char *cfaop_cmd_mode(cmd_parms *cmd, void *dc, const char *arg)
 {
-    cfaop_srv_conf *sc = cfaop_config_get(cmd->server);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    cfaop_srv_conf *sc;
+    const char *err = cfaop_cmd_conf(cmd, &sc);
 
     (void)dc;
     if (err) {
@@ -276,8 +281,8 @@ static const char *cfaop_cmd_mode(cmd_parms *cmd, void *dc, const char *arg)
 
 static const char *cfaop_cmd_ca_file(cmd_parms *cmd, void *dc, const char *arg)
 {
-    cfaop_srv_conf *sc = cfaop_config_get(cmd->server);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    cfaop_srv_conf *sc;
+    const char *err = cfaop_cmd_conf(cmd, &sc);
 
     (void)dc;
     return err ? err : cfaop_load_anchors(cmd, arg, 1, &sc->anchor_files);
@@ -285,8 +290,8 @@ static const char *cfaop_cmd_ca_file(cmd_parms *cmd, void *dc, const char *arg)
 
 static const char *cfaop_cmd_pin(cmd_parms *cmd, void *dc, const char *arg)
 {
-    cfaop_srv_conf *sc = cfaop_config_get(cmd->server);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    cfaop_srv_conf *sc;
+    const char *err = cfaop_cmd_conf(cmd, &sc);
 
     (void)dc;
     return err ? err : cfaop_load_pins(cmd, arg, &sc->pins);
@@ -296,9 +301,9 @@ static const char *cfaop_cmd_pin(cmd_parms *cmd, void *dc, const char *arg)
 static const char *cfaop_hostrule_get(cmd_parms *cmd, const char *hostname,
                                       cfaop_hostrule **rule)
 {
-    cfaop_srv_conf *sc = cfaop_config_get(cmd->server);
+    cfaop_srv_conf *sc;
     char norm[AOP_HOSTNAME_MAX];
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    const char *err = cfaop_cmd_conf(cmd, &sc);
 
     if (err) {
         return err;
@@ -469,9 +474,9 @@ static int cfaop_build_policies(cfaop_registry *reg, server_rec *s,
     return OK;
 
 fail:
-    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, CFAOP_LOGNO(3)
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, CFAOP_LOGNO(00003)
                  "cannot build the policy of virtual host %s: %s",
-                 s->server_hostname ? s->server_hostname : "(unnamed)", err);
+                 CFAOP_SNAME(s), err);
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
@@ -480,24 +485,52 @@ static int cfaop_is_vhost_section(const ap_directive_t *d)
     return !strcasecmp(d->directive, "<VirtualHost");
 }
 
-/* The first SSLVerifyClient other than "none" in a subtree; with
- * skip_vhosts, what the main server contributes (directory sections of the
- * main server apply to every vhost too). */
-static const ap_directive_t *cfaop_find_verify_client(const ap_directive_t *d,
-                                                      int skip_vhosts)
+static int cfaop_is_verify_client(const ap_directive_t *d)
+{
+    return !strcasecmp(d->directive, "SSLVerifyClient");
+}
+
+/* A directive's first argument as mod_ssl reads it: quotes removed. */
+static int cfaop_verify_client_is_none(apr_pool_t *p, const ap_directive_t *d)
+{
+    const char *args = d->args ? d->args : "";
+
+    return !strcasecmp(ap_getword_conf(p, &args), "none");
+}
+
+/* The SSLVerifyClient in effect at server level among these siblings:
+ * the last one, as a later directive overrides an earlier one. */
+static const ap_directive_t *cfaop_server_verify_client(const ap_directive_t *d)
+{
+    const ap_directive_t *last = NULL;
+
+    for (; d; d = d->next) {
+        if (cfaop_is_verify_client(d)) {
+            last = d;
+        }
+    }
+    return last;
+}
+
+/* The first SSLVerifyClient other than none inside the per-directory
+ * sections of a subtree (<Directory>, <Location>, <If>...), leaving out
+ * <VirtualHost> sections. */
+static const ap_directive_t *cfaop_dir_verify_client(apr_pool_t *p,
+                                                     const ap_directive_t *d,
+                                                     int in_section)
 {
     const ap_directive_t *found;
 
     for (; d; d = d->next) {
-        if (skip_vhosts && cfaop_is_vhost_section(d)) {
+        if (cfaop_is_vhost_section(d)) {
             continue;
         }
-        if (!strcasecmp(d->directive, "SSLVerifyClient") && d->args
-            && strcasecmp(d->args, "none")) {
+        if (in_section && cfaop_is_verify_client(d)
+            && !cfaop_verify_client_is_none(p, d)) {
             return d;
         }
         if (d->first_child
-            && (found = cfaop_find_verify_client(d->first_child, skip_vhosts))) {
+            && (found = cfaop_dir_verify_client(p, d->first_child, 1))) {
             return found;
         }
     }
@@ -525,28 +558,54 @@ static const ap_directive_t *cfaop_vhost_section(const ap_directive_t *d,
 }
 
 /*
- * mod_ssl's own client verification cannot share a vhost with ours: its
- * per-request access check would renegotiate (impossible on HTTP/2) and a
- * renegotiated handshake would run through our verification. Refused at
- * configtest with both locations.
+ * The SSLVerifyClient that mod_ssl will apply to `s`, if any but none: at
+ * server level the vhost's own setting overrides the main server's, as in
+ * mod_ssl's merge; per-directory settings of the main server apply to every
+ * vhost, those inside the vhost to it.
  */
-static int cfaop_check_no_ssl_verify(server_rec *s, const cfaop_srv_conf *sc)
+static const ap_directive_t *cfaop_effective_verify_client(apr_pool_t *p,
+                                                           const server_rec *s)
 {
-    const ap_directive_t *section, *clash;
+    const ap_directive_t *section = NULL, *d = NULL;
 
-    clash = cfaop_find_verify_client(ap_conftree, 1);
-    if (!clash && s->is_virtual && (section = cfaop_vhost_section(ap_conftree, s))) {
-        clash = cfaop_find_verify_client(section->first_child, 0);
+    if (s->is_virtual) {
+        section = cfaop_vhost_section(ap_conftree, s);
     }
+    if (section) {
+        d = cfaop_server_verify_client(section->first_child);
+    }
+    if (!d) {
+        d = cfaop_server_verify_client(ap_conftree);
+    }
+    if (d && !cfaop_verify_client_is_none(p, d)) {
+        return d;
+    }
+    d = cfaop_dir_verify_client(p, ap_conftree, 0);
+    if (!d && section) {
+        d = cfaop_dir_verify_client(p, section->first_child, 0);
+    }
+    return d;
+}
+
+/*
+ * mod_ssl's own client verification cannot share a vhost with ours: its
+ * per-request access check would renegotiate (impossible on HTTP/2), and
+ * two policies would decide one request. Refused at configtest with both
+ * locations.
+ */
+static int cfaop_check_no_ssl_verify(apr_pool_t *ptemp, server_rec *s,
+                                     const cfaop_srv_conf *sc)
+{
+    const ap_directive_t *clash = cfaop_effective_verify_client(ptemp, s);
+
     if (!clash) {
         return OK;
     }
-    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, CFAOP_LOGNO(5)
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, CFAOP_LOGNO(00005)
         "SSLVerifyClient %s (line %d of %s) applies to virtual host %s, where "
         "CFAOPEngine is on (line %d of %s): mod_cfaop requests and checks the "
         "client certificate itself; remove SSLVerifyClient or set it to none",
-        clash->args, clash->line_num, clash->filename,
-        s->server_hostname ? s->server_hostname : "(unnamed)",
+        clash->args, clash->line_num, clash->filename, CFAOP_SNAME(s),
         sc->engine_origin.line, sc->engine_origin.file ? sc->engine_origin.file : "?");
     return HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -563,7 +622,7 @@ static void cfaop_warn_unreachable(apr_pool_t *ptemp, server_rec *main_server,
         const cfaop_hostrule *rule = r->rule;
 
         if (!r->reachable) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server, CFAOP_LOGNO(2)
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server, CFAOP_LOGNO(00002)
                 "%s:%d: hostname policy for '%s' applies to no virtual host "
                 "with that ServerName or ServerAlias; requests for it are "
                 "routed elsewhere unless it reaches a default host",
@@ -587,21 +646,33 @@ int cfaop_config_check(apr_pool_t *pconf, apr_pool_t *plog,
         sc->server = s;
         if (!cfaop_config_enabled(sc)) {
             if (sc->rules_origin.file) {
-                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CFAOP_LOGNO(8)
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CFAOP_LOGNO(00008)
                     "%s:%d: mod_cfaop rules for virtual host %s, but CFAOPEngine "
                     "is not on there: its requests are not checked",
                     sc->rules_origin.file, sc->rules_origin.line,
-                    s->server_hostname ? s->server_hostname : "(unnamed)");
+                    CFAOP_SNAME(s));
             }
             continue;
         }
         if (cfaop_build_policies(reg, s, sc, pconf, reachable) != OK
-            || cfaop_check_no_ssl_verify(s, sc) != OK) {
+            || cfaop_check_no_ssl_verify(ptemp, s, sc) != OK) {
             rv = HTTP_INTERNAL_SERVER_ERROR;
         }
     }
     cfaop_warn_unreachable(ptemp, main_server, reachable);
     return rv;
+}
+
+/* Where a vhost listens, as its <VirtualHost> says ("*" for any). */
+static const char *cfaop_server_addr(apr_pool_t *p, const server_rec *s)
+{
+    const server_addr_rec *a = s->addrs;
+
+    if (!a || !a->virthost) {
+        return "main server";
+    }
+    return a->host_port ? apr_psprintf(p, "%s:%u", a->virthost, (unsigned)a->host_port)
+                        : apr_psprintf(p, "%s:*", a->virthost);
 }
 
 int cfaop_config_post(apr_pool_t *pconf, apr_pool_t *plog,
@@ -612,7 +683,6 @@ int cfaop_config_post(apr_pool_t *pconf, apr_pool_t *plog,
 
     (void)pconf;
     (void)plog;
-    (void)ptemp;
 
     /* The start-up dry run sees the same configuration; say it once. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
@@ -623,19 +693,24 @@ int cfaop_config_post(apr_pool_t *pconf, apr_pool_t *plog,
 
         nservers++;
         nenabled += cfaop_config_enabled(sc);
-        if (cfaop_config_enabled(sc) && !sc->ctx_hooked) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CFAOP_LOGNO(4)
-                "CFAOPEngine is on (%s:%d) for virtual host %s:%u, which does "
-                "not use TLS (SSLEngine on); every request to it is refused",
+        if (cfaop_config_enabled(sc) && !sc->tls) {
+            int report = cfaop_config_mode(sc) == CFAOP_MODE_REPORT;
+
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CFAOP_LOGNO(00004)
+                "CFAOPEngine is on (%s:%d) for virtual host %s (%s), which "
+                "does not use TLS (SSLEngine on): %s",
                 sc->engine_origin.file ? sc->engine_origin.file : "?",
-                sc->engine_origin.line,
-                s->server_hostname ? s->server_hostname : "(unnamed)",
-                (unsigned)s->port);
+                sc->engine_origin.line, CFAOP_SNAME(s),
+                cfaop_server_addr(ptemp, s),
+                report ? "report mode serves its requests and logs each as "
+                         "one it would refuse (reason no-tls)"
+                       : "every request to it is refused with 403 "
+                         "(reason no-tls)");
         }
     }
     if (nenabled) {
         cfaop_registry_counts(cfaop_registry_get(pconf), &nfiles, &npolicies);
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, main_server, CFAOP_LOGNO(6)
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, main_server, CFAOP_LOGNO(00006)
                      "%d of %d virtual hosts enabled; %d certificate files and "
                      "%d policies loaded, each once", nenabled, nservers,
                      nfiles, npolicies);

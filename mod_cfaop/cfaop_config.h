@@ -1,7 +1,8 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 /*
- * cfaop_config: directives of SPEC §2, per-server configuration with a
- * tri-state merge, and the per-generation policies built from it.
+ * cfaop_config: the directives, per-server configuration with a tri-state
+ * merge, the per-generation policies built from it, and what configtest
+ * checks.
  */
 #ifndef CFAOP_CONFIG_H
 #define CFAOP_CONFIG_H
@@ -51,8 +52,9 @@ typedef struct cfaop_srv_conf {
     server_rec *server;
     const cfaop_policy *zone_policy;
     apr_hash_t *host_policies;        /* hostname -> const cfaop_policy */
-    SSL_CTX *ssl_ctx;                 /* this vhost's mod_ssl context */
+    int tls;                          /* mod_ssl serves it (init_server ran) */
     int ctx_hooked;                   /* init_server attached our policy */
+    void (*modssl_info_cb)(const SSL *ssl, int where, int ret);
 } cfaop_srv_conf;
 
 extern const command_rec cfaop_config_cmds[];

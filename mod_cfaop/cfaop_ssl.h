@@ -1,10 +1,11 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 /*
- * cfaop_ssl: what mod_cfaop does inside mod_ssl. For every enabled vhost the
- * SSL_CTX asks for a client certificate and verifies it against the zone
- * policy's own trust store; the handshake is never failed here, the outcome
- * is recorded on the connection and the decision is taken per request
- * (cfaop_request.c), where the request's vhost and hostname are known.
+ * cfaop_ssl: mod_cfaop inside mod_ssl. For every enabled vhost the SSL_CTX
+ * asks for a client certificate and verifies it against the zone policy;
+ * the handshake is never failed here: the outcome is kept on the connection
+ * (cfaop_conn.c) and each request decides (cfaop_request.c), where its vhost
+ * and hostname are known. Verifications that mod_ssl starts for its own
+ * SSLVerifyClient stay entirely mod_ssl's.
  */
 #ifndef CFAOP_SSL_H
 #define CFAOP_SSL_H
@@ -13,29 +14,19 @@
 
 #include <openssl/ssl.h>
 
-#include "aop_policy.h"
+#include "cfaop_config.h"
 
-/* What a request learns about its connection's client certificate. */
-typedef struct cfaop_peer {
-    int tls;                 /* the connection is TLS through mod_ssl */
-    SSL_CTX *handshake_ctx;  /* the context (vhost) the handshake selected */
-    int has_cert;
-    aop_result result;
-    /* copies in the request pool, NULL without a certificate */
-    const char *sha256_hex;
-    const char *subject_dn;
-    const char *issuer_dn;
-    const char *not_after;
-} cfaop_peer;
+/* mod_ssl's init_server and pre_handshake hooks. */
+int cfaop_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
+                          SSL_CTX *ctx);
+int cfaop_ssl_pre_handshake(conn_rec *c, SSL *ssl, int is_proxy);
+/* post_config: this generation's cache of verified certificates. */
+int cfaop_ssl_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s);
 
-void cfaop_ssl_register_hooks(void);
-
-/*
- * Judges the certificate of r's connection (the master connection for
- * HTTP/2 streams) against `policy`. Chain verification happens at most once
- * per connection and trust store (the handshake's counts); validity and pins
- * are re-checked every time, which is cheap.
- */
-void cfaop_ssl_judge(request_rec *r, const aop_policy *policy, cfaop_peer *peer);
+/* The configuration of the vhost a server context belongs to. */
+cfaop_srv_conf *cfaop_ssl_ctx_conf(SSL_CTX *ctx);
+/* Whether handshakes on `ctx` ask for a certificate on mod_cfaop's behalf. */
+int cfaop_ssl_ctx_is_ours(SSL_CTX *ctx);
 
 #endif /* CFAOP_SSL_H */

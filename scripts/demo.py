@@ -76,8 +76,8 @@ def main() -> int:
                   f"{'' if ok else '   <-- expected %d' % want}")
         print("\nmod_cfaop's log lines for the refusals (LogLevel info):")
         for line in server.log.lines():
-            if "CFAOP30:" in line:
-                print("  " + line.split("CFAOP30: ", 1)[1])
+            if "CFAOP00016:" in line:
+                print("  " + line.split("CFAOP00016: ", 1)[1])
     print("\n" + ("every pull ended as expected" if not failures
                   else f"{failures} pull(s) did not end as expected"))
     return 1 if failures else 0

@@ -25,6 +25,8 @@ HOSTNAMES = [
     "rotate.test", "inter.test", "interroot.test", "report.test", "redir.test",
     "dflt.test", "alt.test", "plain.test",
     "a.inh.test", "h.inh.test", "k.inh.test", "b.inh.test", "c.inh.test", "d.inh.test",
+    "gate.test", "e.test", "h.e.test", "r.test", "o.test", "v.test", "vo.test",
+    "ed.test", "o2.test", "v2.test", "wz.test", "wh.test", "h.wh.test",
     "*.scale.test",
 ]
 
@@ -59,7 +61,7 @@ class Env:
 
     def assert_refused(self, resp, status: int, reason: str, *, leaf, vhost: str,
                        hostname: str = None, scope: str = "zone") -> None:
-        """Refused with status/reason, no protected body, one CFAOP30 line.
+        """Refused with status/reason, no protected body, one CFAOP00016 line.
 
         leaf: the certificate the server received (None when none was sent)."""
         cl.assert_refused(resp, status, reason, "NONE" if leaf is None else "FAILED")
@@ -79,11 +81,18 @@ def base_dir():
 
 
 @pytest.fixture(scope="session")
-def module_path():
+def module_path(base_dir):
+    """The module under test, copied next to the servers it is loaded into.
+
+    Apache's children and `apache2 -t` run as www-data, which may not reach a
+    checkout in a private directory (/root is mode 700)."""
     assert os.path.isfile(MODULE), f"module not built: {MODULE} (run make, or set CFAOP_MODULE)"
     for tool in ("apache2", "curl", "openssl"):
         assert shutil.which(tool), f"required tool missing: {tool}"
-    return MODULE
+    copy = os.path.join(base_dir, "mod_cfaop.so")
+    shutil.copyfile(MODULE, copy)
+    os.chmod(copy, 0o644)
+    return copy
 
 
 @pytest.fixture(scope="session")

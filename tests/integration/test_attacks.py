@@ -2,7 +2,7 @@
 
 The global invariant (no protected body without a valid certificate) is also
 checked inside every client call; these tests add the exact status, reason,
-variables and the single CFAOP30 log line.
+variables and the single CFAOP00016 log line.
 """
 import pytest
 

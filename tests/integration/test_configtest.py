@@ -19,14 +19,18 @@ def ct(server_factory, pki):
     conf_dir = os.path.join(env.server.root, "conf")
     os.chmod(conf_dir, 0o755)  # read by apache2 -t running as www-data (unreadable-file case)
 
-    def check(case_id, lines, as_user=None):
-        """Write the case into a vhost and run apache2 -t; returns (result, case file)."""
+    def check(case_id, lines, as_user=None, main_lines=()):
+        """Write the case into a vhost (and `main_lines` into the main server, from
+        conf/main-ID.conf) and run apache2 -t; returns (result, case file)."""
         path = os.path.join(conf_dir, f"case-{case_id}.conf")
-        with open(path, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        os.chmod(path, 0o644)
+        main_path = os.path.join(conf_dir, f"main-{case_id}.conf")
+        for p, text in ((path, lines), (main_path, main_lines)):
+            with open(p, "w") as f:
+                f.write("\n".join(text) + "\n")
+            os.chmod(p, 0o644)
         env.server.install([Site("open.test", protected=False),
-                            Site("zone.test", [f"Include {path}"], aliases=["app.zone.test"])])
+                            Site("zone.test", [f"Include {path}"], aliases=["app.zone.test"])],
+                           [f"Include {main_path}"])
         cmd = ["apache2", "-d", env.server.root, "-f", env.server.conf_path, "-t"]
         if as_user:
             cmd = ["setpriv", f"--reuid={as_user}", f"--regid={as_user}", "--clear-groups"] + cmd
@@ -138,22 +142,58 @@ def test_configtest_error_unreadable_file(ct, tmp_path):
 
 
 def test_configtest_rejects_ssl_verify_client_in_enabled_vhost(ct):
-    """SSLVerifyClient next to CFAOPEngine on fails -t (CFAOP5) naming both directives' lines."""
+    """SSLVerifyClient next to CFAOPEngine on fails -t (CFAOP00005) naming both directives' lines."""
     r, path = ct.check("sslverifyclient", ["CFAOPEngine on", "SSLVerifyClient require"])
     assert r.returncode != 0
-    assert (f"CFAOP5: SSLVerifyClient require (line 2 of {path}) applies to virtual host "
+    assert (f"CFAOP00005: SSLVerifyClient require (line 2 of {path}) applies to virtual host "
             f"zone.test, where CFAOPEngine is on (line 1 of {path})") in r.stderr, r.stderr
 
 
+# (id, main server lines, vhost lines, offending directive or None, its line, its file)
+VERIFY_CLIENT = [
+    # Quoted as mod_ssl reads it: "none" is none.
+    ("quoted-none", [], ["CFAOPEngine on", 'SSLVerifyClient "none"'], None),
+    ("quoted-require", [], ["CFAOPEngine on", 'SSLVerifyClient "require"'], (2, "case")),
+    # The vhost's own setting overrides the main server's, as in mod_ssl.
+    ("main-overridden", ["SSLVerifyClient require"],
+     ["CFAOPEngine on", "SSLVerifyClient none"], None),
+    ("main-inherited", ["SSLVerifyClient optional"], ["CFAOPEngine on"], (1, "main")),
+    ("main-after-none", ["SSLVerifyClient none", "SSLVerifyClient require"],
+     ["CFAOPEngine on"], (2, "main")),
+    # Per-directory settings apply whatever the server level says.
+    ("main-location", ["<Location /admin>", "  SSLVerifyClient require", "</Location>"],
+     ["CFAOPEngine on", "SSLVerifyClient none"], (2, "main")),
+    ("vhost-directory", [], ["CFAOPEngine on", "<Location /x>", "SSLVerifyClient optional",
+                             "</Location>"], (3, "case")),
+    ("location-none", [], ["CFAOPEngine on", "<Location /x>", "SSLVerifyClient none",
+                           "</Location>"], None),
+]
+
+
+@pytest.mark.parametrize("case_id,main_lines,lines,clash", VERIFY_CLIENT)
+def test_configtest_judges_the_effective_ssl_verify_client(ct, case_id, main_lines, lines,
+                                                           clash):
+    """SSLVerifyClient is judged by the value mod_ssl will apply to the enabled vhost."""
+    r, path = ct.check("vc-" + case_id, lines, main_lines=main_lines)
+    if clash is None:
+        assert r.returncode == 0 and "Syntax OK" in r.stderr, r.stderr
+        assert "CFAOP00005" not in r.stderr, r.stderr
+        return
+    line, where = clash
+    where = path if where == "case" else path.replace("case-vc-", "main-vc-")
+    assert r.returncode != 0, r.stderr
+    assert f"(line {line} of {where}) applies to virtual host zone.test" in r.stderr, r.stderr
+
+
 def test_configtest_warns_about_expiring_and_expired_anchors_and_pins(ct):
-    """CFAOP1 warnings (rc 0) for an anchor expiring within 30 days, an expired anchor and an expiring pin file."""
+    """CFAOP00001 warnings (rc 0) for an anchor expiring within 30 days, an expired anchor and an expiring pin file."""
     p = ct.pki
     r, path = ct.check("expiry", ["CFAOPEngine on",
                                   f"CFAOPCACertificateFile {p.soon_ca.cert_path}",
                                   f"CFAOPCACertificateFile {p.old_ca.cert_path}",
                                   f"CFAOPPin {p.soon_leaf.cert_path}"])
     assert r.returncode == 0 and "Syntax OK" in r.stderr, r.stderr
-    warnings = [l for l in r.stderr.splitlines() if "CFAOP1:" in l]
+    warnings = [l for l in r.stderr.splitlines() if "CFAOP00001:" in l]
     expected = [(2, p.soon_ca, "expires within 30 days"), (3, p.old_ca, "has expired"),
                 (4, p.soon_leaf, "expires within 30 days")]
     assert len(warnings) == len(expected), r.stderr
@@ -162,11 +202,11 @@ def test_configtest_warns_about_expiring_and_expired_anchors_and_pins(ct):
 
 
 def test_configtest_warns_about_hostname_rule_for_unknown_name(ct):
-    """CFAOP2 (rc 0): a hostname rule for a name that is not a ServerName/ServerAlias of its vhost."""
+    """CFAOP00002 (rc 0): a hostname rule for a name that is not a ServerName/ServerAlias of its vhost."""
     r, path = ct.check("stray", ["CFAOPEngine on", "", f"CFAOPHostnamePin stray.test {PIN}",
                                  f"CFAOPHostnamePin app.zone.test {PIN}"])
     assert r.returncode == 0 and "Syntax OK" in r.stderr, r.stderr
-    warnings = [l for l in r.stderr.splitlines() if "CFAOP2:" in l]
+    warnings = [l for l in r.stderr.splitlines() if "CFAOP00002:" in l]
     assert len(warnings) == 1 and f"{path}:3: hostname policy for 'stray.test'" in warnings[0], \
         r.stderr
 

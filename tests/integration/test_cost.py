@@ -1,8 +1,8 @@
 """Cost: at most one chain verification per connection and trust store.
 
 Every chain result a connection gets is logged at debug level, once:
-CFAOP21 verified during a full handshake, CFAOP24 verified at request time,
-CFAOP25 reused from this process's verifications of the same certificate
+CFAOP00010 verified during a full handshake, CFAOP00013 verified at request time,
+CFAOP00014 reused from this process's verifications of the same certificate
 against the same trust store (it says "handshake" or "request"). Counting
 them per client port shows how often the module looked at a chain, and how
 often it really verified one.
@@ -16,16 +16,16 @@ from harness.client import conn_log
 
 def chain_results(main, resp):
     """(results in the handshake, results at request time) for resp's connection."""
-    reused = conn_log(main.server, resp, "CFAOP25")
-    return (len(conn_log(main.server, resp, "CFAOP21"))
+    reused = conn_log(main.server, resp, "CFAOP00014")
+    return (len(conn_log(main.server, resp, "CFAOP00010"))
             + sum("for handshake" in l for l in reused),
-            len(conn_log(main.server, resp, "CFAOP24"))
+            len(conn_log(main.server, resp, "CFAOP00013"))
             + sum("for request" in l for l in reused))
 
 
 def verifications(main, resp):
-    return (len(conn_log(main.server, resp, "CFAOP21"))
-            + len(conn_log(main.server, resp, "CFAOP24")))
+    return (len(conn_log(main.server, resp, "CFAOP00010"))
+            + len(conn_log(main.server, resp, "CFAOP00013")))
 
 
 def test_keepalive_requests_verify_once(main):

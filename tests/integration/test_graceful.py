@@ -97,7 +97,7 @@ def test_graceful_with_config_failing_configtest_keeps_old_server(life):
 
 
 def test_engine_on_without_tls_passes_configtest_and_graceful(life):
-    """CFAOPEngine on in a non-TLS vhost: -t passes, graceful keeps the server up, CFAOP4 is logged, the vhost answers 403 no-tls."""
+    """CFAOPEngine on in a non-TLS vhost: -t passes, graceful keeps the server up, CFAOP00004 is logged, the vhost answers 403 no-tls."""
     p, c = life.pki, life.client
     life.baseline()
     mark = life.server.log.mark()
@@ -106,8 +106,11 @@ def test_engine_on_without_tls_passes_configtest_and_graceful(life):
     t = life.server.configtest()
     assert t.returncode == 0 and "Syntax OK" in t.stderr, t.stderr
     reload(life, new)
-    warn = life.server.log.wait_for(r"CFAOP4: .*plain\.test", since=mark)
+    warn = life.server.log.wait_for(r"CFAOP00004: .*plain\.test", since=mark)
     assert warn and "[cfaop:warn]" in warn[0], life.server.log.lines(mark)
+    # Says what happens, and where the vhost listens.
+    assert "every request to it is refused with 403 (reason no-tls)" in warn[0], warn[0]
+    assert f"(127.0.0.1:{life.server.ports['plain']})" in warn[0], warn[0]
     r = c.curl("plain.test", port="plain", scheme="http", cert=p.zone_leaf)
     life.assert_refused(r, 403, "no-tls", leaf=None, vhost="plain.test")
     # TLS vhosts of the same server are unaffected.
@@ -116,7 +119,23 @@ def test_engine_on_without_tls_passes_configtest_and_graceful(life):
     life.server.stop()
     mark = life.server.log.mark()
     life.server.start()
-    warn = life.server.log.wait_for(r"CFAOP4: .*plain\.test", since=mark)
+    warn = life.server.log.wait_for(r"CFAOP00004: .*plain\.test", since=mark)
     assert warn, life.server.log.lines(mark)
     life.assert_refused(c.curl("plain.test", port="plain", scheme="http"), 403, "no-tls",
                         leaf=None, vhost="plain.test")
+
+
+def test_report_mode_without_tls_says_it_serves(server_factory, pki):
+    """Report mode on a non-TLS vhost: CFAOP00004 says its requests are served, and they are."""
+    env = server_factory("plain-report", [
+        Site("zone.test", ["CFAOPEngine on", f"CFAOPCACertificateFile {pki.zone_ca.cert_path}"]),
+        Site("plain.test", ["CFAOPEngine on", "CFAOPMode report"], port="plain", ssl=False,
+             protected=False)], port_names=("main", "plain"))
+    warn = env.server.log.wait_for(r"CFAOP00004: .*plain\.test")
+    assert warn and "report mode serves its requests and logs each as one it would refuse " \
+        "(reason no-tls)" in warn[0], warn
+    assert "refused with 403" not in warn[0] and ":0)" not in warn[0], warn[0]
+    r = env.client.curl("plain.test", port="plain", scheme="http")
+    assert r.status == 200 and env.site("plain.test").marker in r.body, r
+    assert r.var("CFAOP_VERIFY") == "NONE" and r.var("CFAOP_VERIFY_ERROR") == "no-tls", r
+    env.stop()

@@ -44,11 +44,11 @@ def test_resumed_session_is_served_and_judged(main, session, tls):
     assert r.var("CFAOP_CLIENT_I_DN") == p.zone_leaf.issuer_dn
     assert r.var("CFAOP_CLIENT_V_END") == p.zone_leaf.not_after_str
     # Judged at request time (the handshake's verification did not run): one
-    # chain result, verified (CFAOP24) or reused from this process (CFAOP25).
-    at_request = conn_log(main.server, r, "CFAOP24") + [
-        l for l in conn_log(main.server, r, "CFAOP25") if "for request" in l]
+    # chain result, verified (CFAOP00013) or reused from this process (CFAOP00014).
+    at_request = conn_log(main.server, r, "CFAOP00013") + [
+        l for l in conn_log(main.server, r, "CFAOP00014") if "for request" in l]
     assert len(at_request) == 1, conn_log(main.server, r)
-    assert not conn_log(main.server, r, "CFAOP21")
+    assert not conn_log(main.server, r, "CFAOP00010")
 
 
 @pytest.mark.parametrize("tls", TLS_VERSIONS)

@@ -50,7 +50,7 @@ def test_ten_thousand_vhosts_share_one_copy_of_a_ca_file(server_factory, pki):
     env = server_factory("scale", vhosts(["CFAOPEngine on", f"CFAOPCACertificateFile {path}"]),
                          start_timeout=START_TIMEOUT)
     rss = parent_rss_kb(env)
-    summary = env.log.wait_for(r"CFAOP6: ")
+    summary = env.log.wait_for(r"CFAOP00006: ")
     assert summary and f"{VHOSTS} of {VHOSTS + 1} virtual hosts enabled; 1 certificate " \
         "files and 1 policies loaded" in summary[-1], summary
     assert rss - rss_plain < MAX_EXTRA_RSS_KB, (rss_plain, rss)

@@ -68,6 +68,9 @@ int tp_issue(const tp_spec *spec, const tp_cert *issuer, tp_cert *out)
     if (key && !EVP_PKEY_up_ref(key)) {
         key = NULL;
     }
+    else if (!key && spec->rsa_bits) {
+        key = EVP_RSA_gen((unsigned int)spec->rsa_bits);
+    }
     else if (!key) {
         key = EVP_EC_gen("P-256");
     }
@@ -81,7 +84,7 @@ int tp_issue(const tp_spec *spec, const tp_cert *issuer, tp_cert *out)
         || tp_set_subject(x, spec) != 0
         || !X509_set_issuer_name(x, X509_get_subject_name(signer_x))
         || tp_add_exts(x, signer_x, spec) != 0
-        || !X509_sign(x, signer_key, EVP_sha256())) {
+        || !X509_sign(x, signer_key, spec->md ? spec->md : EVP_sha256())) {
         X509_free(x);
         EVP_PKEY_free(key);
         return -1;

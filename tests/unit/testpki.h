@@ -33,6 +33,8 @@ typedef struct tp_spec {
     time_t not_before, not_after;
     EVP_PKEY *key;            /* reuse this subject key (re-issue); NULL: a new key */
     int v1;                   /* an X.509 v1 certificate, without extensions */
+    int rsa_bits;             /* a new RSA key of this size instead of P-256 */
+    const EVP_MD *md;         /* signature digest; NULL: SHA-256 */
 } tp_spec;
 
 /* Issues `spec`, signed by `issuer` or self-signed when NULL. 0 or -1. */

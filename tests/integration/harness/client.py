@@ -86,9 +86,9 @@ def assert_refused(resp: Response, status: int, reason: Optional[str] = None,
         assert resp.var("CFAOP_VERIFY") == verify, f"expected CFAOP_VERIFY {verify}: {resp}"
 
 
-# "CFAOP30: rejected with 403: vhost=NAME:PORT hostname=H scope=S policy=N reason=R[ (detail)] leaf_sha256=HEX|-"
+# "CFAOP00016: rejected with 403: vhost=NAME:PORT hostname=H scope=S policy=N reason=R[ (detail)] leaf_sha256=HEX|-"
 REJECTION = re.compile(
-    r"CFAOP30: (?:rejected with (?P<status>\d{3})|(?P<report>report mode, would reject)): "
+    r"CFAOP00016: (?:rejected with (?P<status>\d{3})|(?P<report>report mode, would reject)): "
     r"vhost=(?P<vhost>\S+):(?P<port>\d+) hostname=(?P<hostname>\S+) scope=(?P<scope>\w+) "
     r"policy=(?P<policy>\d+) reason=(?P<reason>[\w-]+)(?: \((?P<detail>.*)\))? "
     r"leaf_sha256=(?P<leaf>[0-9a-f]{64}|-)$")
@@ -101,20 +101,20 @@ def conn_log(server, resp: Response, tag: str = "") -> List[str]:
 
 
 def rejections(server, resp: Response, hostname: str) -> List[str]:
-    """CFAOP30 lines of resp's connection about requests for `hostname`."""
-    return [l for l in conn_log(server, resp, "CFAOP30") if f" hostname={hostname} " in l]
+    """CFAOP00016 lines of resp's connection about requests for `hostname`."""
+    return [l for l in conn_log(server, resp, "CFAOP00016") if f" hostname={hostname} " in l]
 
 
 def assert_rejection_logged(server, resp: Response, *, reason: str, leaf, vhost: str,
                             hostname: str, scope: str = "zone", report=False) -> None:
-    """Exactly one CFAOP30 line for this request, at info, with the expected fields.
+    """Exactly one CFAOP00016 line for this request, at info, with the expected fields.
 
     Lines are those of resp's connection for `hostname` (HTTP/2 streams share a connection)."""
     lines = rejections(server, resp, hostname)
-    assert len(lines) == 1, f"expected one CFAOP30 line, got {lines}"
+    assert len(lines) == 1, f"expected one CFAOP00016 line, got {lines}"
     assert "[cfaop:info]" in lines[0], lines[0]
     m = REJECTION.search(lines[0])
-    assert m, f"CFAOP30 line not in the documented format: {lines[0]}"
+    assert m, f"CFAOP00016 line not in the documented format: {lines[0]}"
     expected = {"vhost": vhost, "hostname": hostname, "scope": scope, "reason": reason,
                 "leaf": leaf.sha256_hex if leaf else "-"}
     got = {k: m.group(k) for k in expected}
@@ -136,6 +136,16 @@ class Client:
     def port(self, name: str) -> int:
         return self.server.ports[name]
 
+    def _openssl_conf(self, seclevel: int) -> str:
+        """An OpenSSL configuration whose TLS contexts start at `seclevel`."""
+        path = os.path.join(self.tmp, f"openssl-seclevel{seclevel}.cnf")
+        if not os.path.exists(path):
+            with open(path, "w") as f:
+                f.write("openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n"
+                        "[ssl_sect]\nsystem_default = tls_sect\n[tls_sect]\n"
+                        f"CipherString = DEFAULT@SECLEVEL={seclevel}\n")
+        return path
+
     @staticmethod
     def _checked(resp: Response, cert) -> Response:
         if cert is None or cert.attack:
@@ -146,8 +156,10 @@ class Client:
     # ------------------------------------------------------------------
     def curl(self, url_host: Optional[str], *, path="/", cert=None, host: Optional[str] = None,
              http2=False, tls: Optional[str] = None, port="main", scheme="https",
-             headers: Sequence[str] = ()) -> Response:
-        """One request with curl. url_host=None connects to the IP (no SNI); host sets the Host header."""
+             headers: Sequence[str] = (), seclevel: Optional[int] = None) -> Response:
+        """One request with curl. url_host=None connects to the IP (no SNI); host sets the Host header.
+
+        seclevel lowers the client's OpenSSL security level (to present weak certificates)."""
         p = self.port(port)
         mark = self.server.log.mark()
         fd, head = tempfile.mkstemp(dir=self.tmp)
@@ -169,7 +181,12 @@ class Client:
             cmd += ["--tlsv1.2", "--tls-max", "1.2"]
         elif tls == "1.3":
             cmd += ["--tlsv1.3"]
-        r = run(cmd + [url], timeout=TIMEOUT + 10)
+        env = None
+        if seclevel is not None:
+            # curl loads its certificate before it applies --ciphers: the
+            # level must be the TLS context's default already.
+            env = dict(os.environ, OPENSSL_CONF=self._openssl_conf(seclevel))
+        r = run(cmd + [url], timeout=TIMEOUT + 10, env=env)
         resp = Response(None, log_mark=mark)
         if r.returncode != 0:
             resp.error = f"curl rc={r.returncode}: {r.stderr.strip()}"
@@ -184,8 +201,12 @@ class Client:
     # ------------------------------------------------------------------
     def s_client(self, sni: Optional[str], *, host: str, path="/", cert=None,
                  tls: Optional[str] = None, sess_in: Optional[str] = None,
-                 sess_out: Optional[str] = None, port="main", repeat=1) -> Response:
+                 sess_out: Optional[str] = None, port="main", repeat=1,
+                 pha=False, seclevel: Optional[int] = None) -> Response:
         """HTTP/1.1 through openssl s_client; sni=None sends no SNI.
+
+        pha offers TLS 1.3 post-handshake authentication; seclevel lowers the
+        client's OpenSSL security level.
 
         repeat > 1 pipelines that many requests on the connection; the
         Response describes the first one (raw has them all)."""
@@ -209,6 +230,10 @@ class Client:
                 cmd += ["-sess_in", sess_in]
             if sess_out:
                 cmd += ["-sess_out", sess_out]
+            if pha:
+                cmd.append("-enable_pha")
+            if seclevel is not None:
+                cmd += ["-cipher", f"DEFAULT@SECLEVEL={seclevel}"]
             # Bytes, not text: universal newlines would erase the CRLF framing used below.
             r = subprocess.run(cmd, input=request.encode(), capture_output=True,
                                timeout=TIMEOUT)

@@ -92,6 +92,7 @@ def render(root: str, ports: dict, sites: Sequence[Site], *, gen: int, srv_cert,
         # mod_ssl's view, to cross-check the client's "Reused" and the SNI.
         "Header always set X-SSL-Resumed \"%{SSL_SESSION_RESUMED}s\"",
         "Header always set X-SSL-SNI \"%{SSL_TLS_SNI}s\"",
+        "Header always set X-SSL-Client-Verify \"%{SSL_CLIENT_VERIFY}s\"",
     ]
     out += [f"Header always set {var_header(v)} \"%{{{v}}}e\"" for v in CFAOP_VARS]
     out += [

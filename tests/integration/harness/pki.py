@@ -10,12 +10,13 @@ import datetime
 import hashlib
 import ipaddress
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import List, Optional
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 DAY = datetime.timedelta(days=1)
@@ -110,7 +111,8 @@ class PKI:
     def issue(self, name, subject: x509.Name, issuer: Optional[Cert] = None, *,
               ca=False, key=None, eku=ExtendedKeyUsageOID.CLIENT_AUTH,
               not_before=None, not_after=None, sans=(), ips=(),
-              issuer_name: Optional[x509.Name] = None, attack=False) -> Cert:
+              issuer_name: Optional[x509.Name] = None, attack=False,
+              sign_hash=None) -> Cert:
         """Issue a certificate; issuer=None makes it self-signed."""
         now = datetime.datetime.utcnow().replace(microsecond=0)
         key = key or ec.generate_private_key(ec.SECP256R1())
@@ -142,7 +144,10 @@ class PKI:
             b = b.add_extension(x509.SubjectAlternativeName(
                 [x509.DNSName(s) for s in sans]
                 + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]), critical=False)
-        cert = b.sign(sign_key, hashes.SHA256())
+        with warnings.catch_warnings():
+            # SHA-1 is deprecated: exactly why one test certificate uses it.
+            warnings.simplefilter("ignore")
+            cert = b.sign(sign_key, sign_hash or hashes.SHA256())
         chain = []
         # Send intermediates (not roots) along with a leaf, as a real client would.
         if issuer and not ca and issuer.cert.issuer != issuer.cert.subject:
@@ -212,7 +217,20 @@ def build(directory: str, server_names: List[str], cloudflare_ca_path: str) -> P
                          root_ca, ca=True)
     pki.issue("inter_leaf", _name("chain leaf", "Example Zone, Inc."), inter_ca)
 
-    # For configtest warnings (CFAOP1).
+    # mod_ssl's own client authentication (SSLVerifyClient next to mod_cfaop).
+    modssl_ca = pki.issue("modssl_ca", _name("mod_ssl Client CA", "Other Team"), ca=True)
+    pki.issue("modssl_leaf", _name("mod_ssl client", "Other Team"), modssl_ca)
+    # What an attacker makes in a second: a self-signed client certificate.
+    pki.issue("selfsigned", _name("admin", "Mallory Ltd"), attack=True)
+    # Under the trusted zone CA, but too weak for a TLS handshake's security
+    # level: a SHA-1 signature, a 1024-bit RSA key.
+    pki.issue("weak_sha1", _name("weak sha1", "Example Zone, Inc."), zone_ca,
+              sign_hash=hashes.SHA1(), attack=True)
+    pki.issue("weak_rsa1024", _name("weak rsa1024", "Example Zone, Inc."), zone_ca,
+              key=rsa.generate_private_key(public_exponent=65537, key_size=1024),
+              attack=True)
+
+    # For configtest warnings (CFAOP00001).
     pki.issue("soon_ca", _name("Soon Expiring CA", "Example Zone, Inc."), ca=True,
               not_after=now + 10 * DAY)
     pki.issue("old_ca", _name("Expired CA", "Example Zone, Inc."), ca=True,
