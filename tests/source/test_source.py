@@ -1,0 +1,59 @@
+"""Rules of the source tree that a machine checks, as httpd's and curl's do."""
+import glob
+import os
+import re
+import shutil
+import subprocess
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+C_FILES = sorted(glob.glob(os.path.join(REPO, d, "*.[ch]"))
+                 for d in ("mod_cfaop", "libaop", "tools"))
+C_FILES = [f for group in C_FILES for f in group]
+
+
+def _check_logtags(tree):
+    return subprocess.run([os.path.join(REPO, "scripts", "check-logtags"), tree],
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_log_tags_are_fixed_width_unique_and_next_number_is_true():
+    r = _check_logtags(REPO)
+    assert r.returncode == 0 and not r.stdout, r.stdout + r.stderr
+
+
+def test_log_tag_checker_catches_each_mistake(tmp_path):
+    """The checker itself: a duplicate, a short tag and a stale next-number are caught."""
+    tree = tmp_path / "tree"
+    shutil.copytree(os.path.join(REPO, "mod_cfaop"), tree / "mod_cfaop",
+                    ignore=shutil.ignore_patterns(".libs", "*.lo", "*.slo", "*.la", "*.o"))
+    src = tree / "mod_cfaop" / "cfaop_conn.c"
+    text = src.read_text()
+    first = re.search(r"CFAOP_LOGNO\((\d{5})\)", text).group(1)
+    src.write_text(text.replace(f"CFAOP_LOGNO({first})", "CFAOP_LOGNO(00001)", 1))
+    r = _check_logtags(str(tree))
+    assert r.returncode == 1 and "used more than once: CFAOP_LOGNO(00001)" in r.stdout, r.stdout
+    src.write_text(text.replace(f"CFAOP_LOGNO({first})", "CFAOP_LOGNO(7)", 1))
+    r = _check_logtags(str(tree))
+    assert r.returncode == 1 and "not five digits: CFAOP_LOGNO(7)" in r.stdout, r.stdout
+    src.write_text(text)
+    (tree / "mod_cfaop" / "next-number").write_text("5\n")
+    r = _check_logtags(str(tree))
+    assert r.returncode == 1 and "next-number is 5" in r.stdout, r.stdout
+
+
+def test_module_files_share_one_private_header():
+    """Each module file takes the module record and log macros from cfaop_private.h."""
+    for path in glob.glob(os.path.join(REPO, "mod_cfaop", "*.c")):
+        text = open(path).read()
+        name = os.path.basename(path)
+        assert "APLOG_USE_MODULE" not in text and "extern module" not in text, name
+        if "CFAOP_LOGNO" in text or "&cfaop_module" in text:
+            assert '#include "cfaop_private.h"' in text, name
+
+
+def test_comments_do_not_point_outside_the_repository():
+    """No 'SPEC §2' or 'reference §7': a reader of the tree cannot follow them."""
+    pattern = re.compile(r"\bSPEC\b|reference §|shared/|reference/")
+    hits = [f"{os.path.relpath(f, REPO)}:{n}: {line.strip()}"
+            for f in C_FILES for n, line in enumerate(open(f), 1) if pattern.search(line)]
+    assert not hits, "\n".join(hits)
