@@ -5,7 +5,9 @@ that use it (the `main` server carries most vhosts) and stopped at the end,
 even on failure.
 """
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 
 import pytest
@@ -15,7 +17,7 @@ from harness import client as cl
 from harness.client import Client
 from harness.conf import Site
 from harness.server import Apache
-from harness.settings import CLOUDFLARE_CA, MODULE
+from harness.settings import APACHE_BIN, CLOUDFLARE_CA, MODULE
 
 
 # Every hostname any configuration uses: the server certificate covers them all.
@@ -26,12 +28,34 @@ HOSTNAMES = [
     "dflt.test", "alt.test", "plain.test",
     "a.inh.test", "h.inh.test", "k.inh.test", "b.inh.test", "c.inh.test", "d.inh.test",
     "gate.test", "e.test", "h.e.test", "r.test", "o.test", "v.test", "vo.test",
-    "ed.test", "o2.test", "v2.test", "wz.test", "wh.test", "h.wh.test",
+    "ed.test", "o2.test", "v2.test", "wz.test", "wh.test", "h.wh.test", "d.test", "h.d.test",
     "*.scale.test",
 ]
 
 # Apache instances alive at the moment, checked for child crashes after each test.
 _RUNNING = []
+# Every Apache instance of the session, whose error log each test is held to.
+_SERVERS = []
+
+# An error-log line at warn or above; the test that causes one must declare it
+# (as httpd's own test suite does with its log checks).
+_SEVERE = re.compile(r"\[(?:\w+:)?(warn|error|crit|alert|emerg)\] ")
+# Lines of the environment, not of any test: Debian's mod_ssl was built
+# against a newer OpenSSL patch release than the one installed.
+_ENVIRONMENT = [re.compile(r"AH01882: ")]
+
+
+def unexpected_lines(lines, allowed_patterns):
+    """Lines at warn or above that neither the environment nor the test explains."""
+    allowed = _ENVIRONMENT + [re.compile(p) for p in allowed_patterns]
+    return [line for line in lines
+            if _SEVERE.search(line) and not any(a.search(line) for a in allowed)]
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "log_allows(*patterns): regular expressions of error-log lines at warn "
+        "or above that the test causes on purpose")
 
 
 class Env:
@@ -77,7 +101,10 @@ def base_dir():
     os.chmod(d, 0o755)
     yield d
     if not os.environ.get("CFAOP_KEEP_TMP"):
-        shutil.rmtree(d, ignore_errors=True)
+        # Thousands of small files on a slow file system: removed in the
+        # background instead of holding the session's end.
+        subprocess.Popen(["rm", "-rf", d], start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +114,7 @@ def module_path(base_dir):
     Apache's children and `apache2 -t` run as www-data, which may not reach a
     checkout in a private directory (/root is mode 700)."""
     assert os.path.isfile(MODULE), f"module not built: {MODULE} (run make, or set CFAOP_MODULE)"
-    for tool in ("apache2", "curl", "openssl"):
+    for tool in (APACHE_BIN, "curl", "openssl"):
         assert shutil.which(tool), f"required tool missing: {tool}"
     copy = os.path.join(base_dir, "mod_cfaop.so")
     shutil.copyfile(MODULE, copy)
@@ -109,6 +136,7 @@ def server_factory(base_dir, pki, module_path):
         srv = Apache(base_dir, name, pki, module_path, port_names)
         env = Env(srv, pki)
         made.append(env)
+        _SERVERS.append(srv)
         srv.install(sites, global_lines)
         if start:
             _RUNNING.append(srv)
@@ -119,6 +147,18 @@ def server_factory(base_dir, pki, module_path):
     # Safety net: module fixtures stop their servers themselves when the module ends.
     for env in made:
         env.stop()
+
+
+@pytest.fixture(autouse=True)
+def error_log_clean(request):
+    """Fails the test that logged an unexpected [warn] or [error] line in any server."""
+    marks = {id(srv): srv.log.mark() for srv in _SERVERS}
+    yield
+    allowed = [p for m in request.node.iter_markers("log_allows") for p in m.args]
+    unexpected = [line for srv in _SERVERS
+                  for line in unexpected_lines(srv.log.lines(marks.get(id(srv), 0)), allowed)]
+    assert not unexpected, "unexpected error-log lines (declare them with " \
+        "@pytest.mark.log_allows):\n" + "\n".join(unexpected)
 
 
 @pytest.fixture(autouse=True)

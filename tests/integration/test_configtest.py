@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from harness.conf import Site
+from harness.settings import APACHE_BIN, APACHE_ENV
 
 PIN = "sha256:" + "ab" * 32
 
@@ -31,10 +32,11 @@ def ct(server_factory, pki):
         env.server.install([Site("open.test", protected=False),
                             Site("zone.test", [f"Include {path}"], aliases=["app.zone.test"])],
                            [f"Include {main_path}"])
-        cmd = ["apache2", "-d", env.server.root, "-f", env.server.conf_path, "-t"]
+        cmd = [APACHE_BIN, "-d", env.server.root, "-f", env.server.conf_path, "-t"]
         if as_user:
             cmd = ["setpriv", f"--reuid={as_user}", f"--regid={as_user}", "--clear-groups"] + cmd
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=60), path
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                              env=APACHE_ENV), path
 
     env.check = check
     return env

@@ -18,6 +18,10 @@ from harness.conf import PROTECTED, Site
 from harness.settings import HTTP_VERSIONS, TLS_VERSIONS
 
 EXPR = "Require expr %{SSL_CLIENT_VERIFY} == 'SUCCESS'"
+# What mod_ssl logs when its own policy refuses: failed renegotiation and
+# post-handshake authentication, failed verification, and authz denials.
+MODSSL_REFUSES = pytest.mark.log_allows(r"AH0226[123]: ", r"AH10158: ", r"AH01630: ",
+                                        r"SSL Library Error: ")
 # mod_ssl-protected locations of a vhost without mod_cfaop.
 MODSSL_LOCATIONS = [
     "<Location /require>", "  SSLVerifyClient require", "</Location>",
@@ -138,6 +142,7 @@ def test_foreign_vhost_on_our_connection_is_misdirected(ms, sni, host, path, por
     assert r.var("CFAOP_VERIFY") is None, r
 
 
+@MODSSL_REFUSES
 @pytest.mark.parametrize("tls", TLS_VERSIONS)
 def test_foreign_vhost_without_certificate_is_left_to_mod_ssl(ms, tls):
     """No certificate on our connection: mod_ssl's own policy decides (it refuses here)."""
@@ -149,6 +154,7 @@ def test_foreign_vhost_without_certificate_is_left_to_mod_ssl(ms, tls):
     assert r.status == 200 and "PUBLIC-o.test" in r.body, r
 
 
+@MODSSL_REFUSES
 @pytest.mark.parametrize("sni,host,path,port", FOREIGN)
 def test_foreign_vhost_attacks_refused_by_mod_ssl_alone(alone, sni, host, path, port):
     """Control: the same requests with the self-signed certificate, mod_ssl alone, are refused."""
@@ -172,6 +178,7 @@ def test_modssl_clients_served_on_their_own_vhost(ms, host, path):
     assert r.status == 200 and "PROTECTED-" in r.body, r
 
 
+@MODSSL_REFUSES
 @pytest.mark.parametrize("host,path", [("o.test", "/require/"), ("o.test", "/optional/"),
                                        ("v.test", "/"), ("vo.test", "/")])
 def test_modssl_refuses_attackers_on_its_own_vhost(ms, host, path):
@@ -184,6 +191,7 @@ def test_modssl_refuses_attackers_on_its_own_vhost(ms, host, path):
 
 # -- .htaccess SSLVerifyClient inside an enabled vhost, both modes ---------------------
 
+@MODSSL_REFUSES
 @pytest.mark.parametrize("vhost", ["e.test", "r.test"])
 @pytest.mark.parametrize("sub", ["ht-require", "ht-optional"])
 def test_htaccess_verify_client_is_mod_ssls_own(ms, vhost, sub):
@@ -211,6 +219,7 @@ def test_htaccess_verify_client_is_mod_ssls_own(ms, vhost, sub):
     assert conn_log(ms.server, r, "AH10158"), r
 
 
+@MODSSL_REFUSES
 @pytest.mark.parametrize("vhost", ["e.test", "r.test"])
 def test_htaccess_attacks_refused_by_mod_ssl_alone(alone, vhost):
     """Control: mod_ssl alone refuses the same .htaccess requests."""
@@ -222,6 +231,7 @@ def test_htaccess_attacks_refused_by_mod_ssl_alone(alone, vhost):
 
 # -- SSL_CLIENT_VERIFY on enabled vhosts agrees with mod_cfaop's verdict ---------------
 
+@MODSSL_REFUSES
 @pytest.mark.parametrize("http2", HTTP_VERSIONS)
 @pytest.mark.parametrize("tls", TLS_VERSIONS)
 def test_ssl_client_verify_tells_the_truth_in_report_mode(ms, tls, http2):

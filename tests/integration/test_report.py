@@ -56,6 +56,7 @@ def test_consumers_let_valid_certificate_through(main, path):
 
 @pytest.mark.parametrize("path", ["/gate.html", "/rw"])
 @pytest.mark.parametrize("cert", ["expired", "foreign_leaf", None])
+@pytest.mark.log_allows(r"AH01630: ")
 def test_consumers_block_failures(main, path, cert):
     """The same consumers refuse a failing certificate in report mode, even with a forged CFAOP_VERIFY header."""
     leaf = main.pki.certs[cert] if cert else None

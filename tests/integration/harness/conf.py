@@ -3,7 +3,7 @@ import os
 from dataclasses import dataclass
 from typing import Sequence
 
-APACHE_MODULE_DIR = "/usr/lib/apache2/modules"
+from .settings import APACHE_MODULE_DIR
 MODULES = ["mpm_event", "authz_core", "mime", "dir", "headers", "setenvif",
            "socache_shmcb", "ssl", "http2", "rewrite"]
 
@@ -31,6 +31,7 @@ class Site:
     port: str = "main"        # key into the server's ports
     ssl: bool = True
     protected: bool = True    # enforcing vhost: its marker must never leak
+    docroot: str = ""         # another site's name to share its DocumentRoot
 
     @property
     def marker(self) -> str:
@@ -39,6 +40,8 @@ class Site:
 
 def write_docroots(htdocs: str, sites: Sequence[Site]) -> None:
     for site in sites:
+        if site.docroot:
+            continue
         d = os.path.join(htdocs, site.name)
         os.makedirs(d, exist_ok=True)
         files = {
@@ -50,8 +53,14 @@ def write_docroots(htdocs: str, sites: Sequence[Site]) -> None:
             "err404.html": f"ERRDOC-404 {site.name}\n",
         }
         for fname, text in files.items():
-            with open(os.path.join(d, fname), "w") as f:
+            path = os.path.join(d, fname)
+            # Never rewrite a page in place: a server under load may be
+            # serving it (mmap'ed: truncating it is a SIGBUS in the child).
+            if os.path.exists(path) and open(path).read() == text:
+                continue
+            with open(path + ".tmp", "w") as f:
                 f.write(text)
+            os.replace(path + ".tmp", path)
         os.chmod(d, 0o755)
 
 
@@ -107,12 +116,12 @@ def render(root: str, ports: dict, sites: Sequence[Site], *, gen: int, srv_cert,
         out.append(f"  ServerName {site.name}")
         if site.aliases:
             out.append("  ServerAlias " + " ".join(site.aliases))
-        out.append(f"  DocumentRoot {root}/htdocs/{site.name}")
+        out.append(f"  DocumentRoot {root}/htdocs/{site.docroot or site.name}")
         if site.ssl:
             out += ["  SSLEngine on",
                     f"  SSLCertificateFile {srv_cert.cert_path}",
                     f"  SSLCertificateKeyFile {srv_cert.key_path}"]
-        docroot = f"{root}/htdocs/{site.name}"
+        docroot = f"{root}/htdocs/{site.docroot or site.name}"
         out += [f"  {line}".replace("@DOCROOT@", docroot) for line in site.directives]
         out.append("</VirtualHost>")
     return "\n".join(out) + "\n"

@@ -10,8 +10,7 @@ import time
 from typing import List, Optional, Sequence
 
 from . import conf
-
-APACHE_BIN = "apache2"
+from .settings import APACHE_BIN, APACHE_ENV
 
 
 def free_port() -> int:
@@ -105,7 +104,7 @@ class Apache:
             f.write(text)
 
     def ctl(self, *args: str) -> subprocess.CompletedProcess:
-        return run([APACHE_BIN, "-d", self.root, "-f", self.conf_path, *args])
+        return run([APACHE_BIN, "-d", self.root, "-f", self.conf_path, *args], env=APACHE_ENV)
 
     def configtest(self) -> subprocess.CompletedProcess:
         return self.ctl("-t")
@@ -126,7 +125,7 @@ class Apache:
         for attempt in range(3):
             mark = self.log.mark()
             r = run([APACHE_BIN, "-d", self.root, "-f", self.conf_path, "-k", "start"],
-                    timeout=max(60, timeout))
+                    timeout=max(60, timeout), env=APACHE_ENV)
             if r.returncode == 0 and self.wait_for_gen(self.gen, timeout=timeout):
                 self.started = True
                 return
@@ -150,17 +149,17 @@ class Apache:
         return r
 
     def stop(self) -> None:
+        """SIGTERM to the parent, as `-k stop` sends after reading the whole
+        configuration again; SIGKILL if it lingers."""
         pid = self.pid()
         if pid is None:
             self.started = False
             return
-        self.ctl("-k", "stop")
-        for sig in (None, signal.SIGTERM, signal.SIGKILL):
-            if sig is not None:
-                try:
-                    os.kill(pid, sig)
-                except ProcessLookupError:
-                    pass
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
             deadline = time.time() + 10
             while time.time() < deadline:
                 try:
@@ -202,6 +201,7 @@ class Apache:
         return False
 
     def crashes(self, since: int = 0) -> List[str]:
-        """Child crashes (segfaults, aborts) logged by the parent."""
+        """Child crashes (segfaults, aborts) logged by the parent, and sanitizer reports."""
         return [l for l in self.log.lines(since)
-                if "exit signal" in l or "AH00052" in l or "AH00060" in l]
+                if "exit signal" in l or "AH00052" in l or "AH00060" in l
+                or "AddressSanitizer" in l or "runtime error:" in l]

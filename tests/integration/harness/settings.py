@@ -1,5 +1,7 @@
 """Paths and test parameters shared by the fixtures and the tests."""
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -8,6 +10,27 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 MODULE = os.environ.get("CFAOP_MODULE",
                         os.path.join(REPO, "mod_cfaop", ".libs", "mod_cfaop.so"))
 CLOUDFLARE_CA = os.path.join(REPO, "data", "cloudflare-origin-pull-ca.pem")
+
+
+def _apxs(var: str) -> str:
+    """What the httpd the module was built for says of itself (apxs -q VAR)."""
+    apxs = os.environ.get("APXS") or shutil.which("apxs") or "/usr/bin/apxs"
+    return subprocess.run([apxs, "-q", var], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+# A module built with sanitizers needs their runtime first in the process
+# (CFAOP_APACHE_PRELOAD, set by scripts/run sanitize): apache2 is not built
+# with them. Leaks are httpd's pools' business at exit; errors abort.
+APACHE_ENV = None
+if os.environ.get("CFAOP_APACHE_PRELOAD"):
+    APACHE_ENV = dict(os.environ, LD_PRELOAD=os.environ["CFAOP_APACHE_PRELOAD"],
+                      ASAN_OPTIONS="detect_leaks=0:abort_on_error=1",
+                      UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
+
+# httpd's own modules and binary, as apxs knows them (not Debian's paths).
+APACHE_MODULE_DIR = _apxs("LIBEXECDIR")
+APACHE_BIN = os.path.join(_apxs("SBINDIR"), _apxs("TARGET"))
 
 # Parametrize values: curl --http1.1 / --http2, and the TLS versions.
 HTTP_VERSIONS = [pytest.param(False, id="http1.1"), pytest.param(True, id="h2")]
