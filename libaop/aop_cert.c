@@ -249,6 +249,13 @@ static char *aop_bio_text(BIO *bio, int printed)
     return copy;
 }
 
+char *aop_cert_to_pem(X509 *x)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+
+    return aop_bio_text(bio, bio && PEM_write_bio_X509(bio, x) == 1);
+}
+
 char *aop_name_rfc2253(const X509_NAME *name)
 {
     BIO *bio = BIO_new(BIO_s_mem());

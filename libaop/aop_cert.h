@@ -56,6 +56,8 @@ void aop_hex(const unsigned char *data, size_t n, char *out);
 /* Base64 of a SHA-256 digest, as in spki-sha256 pins; out holds >= 45 bytes. */
 void aop_base64_sha256(const unsigned char digest[AOP_SHA256_LEN], char out[45]);
 
+/* The certificate as PEM text; malloc'ed, release with free(). NULL on failure. */
+char *aop_cert_to_pem(X509 *x);
 /* RFC 2253 form of a name; malloc'ed, release with free(). NULL on failure. */
 char *aop_name_rfc2253(const X509_NAME *name);
 /* notAfter as OpenSSL prints it ("Nov  1 17:00:00 2029 GMT"). */

@@ -191,20 +191,21 @@ static const char *cfaop_load_pins(cmd_parms *cmd, const char *arg,
     const cfaop_certfile *f;
     const char *err = NULL;
     aop_error aerr;
-    aop_pin pin;
+    cfaop_pin pin;
     int fresh, i, rv;
 
+    memset(&pin, 0, sizeof(pin));
     if (!*arr) {
-        *arr = apr_array_make(cmd->pool, 2, sizeof(aop_pin));
+        *arr = apr_array_make(cmd->pool, 2, sizeof(cfaop_pin));
     }
-    rv = aop_pin_parse(arg, &pin, &aerr);
+    rv = aop_pin_parse(arg, &pin.pin, &aerr);
     if (rv < 0) {
         return cfaop_cmd_err(cmd, apr_psprintf(cmd->temp_pool,
                              "malformed pin '%s': %s", arg, aerr.msg));
     }
     cfaop_note_rule(cmd);
     if (rv > 0) {
-        APR_ARRAY_PUSH(*arr, aop_pin) = pin;
+        APR_ARRAY_PUSH(*arr, cfaop_pin) = pin;
         return NULL;
     }
     reg = cfaop_registry_get(cmd->pool);
@@ -226,10 +227,12 @@ static const char *cfaop_load_pins(cmd_parms *cmd, const char *arg,
                 cmd->cmd->name, f->name, cmd->directive->line_num,
                 cmd->directive->filename, i + 1);
         }
-        if (aop_pin_from_cert(sk_X509_value(f->certs, i), &pin) != 0) {
+        if (aop_pin_from_cert(sk_X509_value(f->certs, i), &pin.pin) != 0) {
             return cfaop_cmd_err(cmd, "cannot compute a certificate digest");
         }
-        APR_ARRAY_PUSH(*arr, aop_pin) = pin;
+        pin.file = f;
+        pin.index = i;
+        APR_ARRAY_PUSH(*arr, cfaop_pin) = pin;
     }
     return NULL;
 }

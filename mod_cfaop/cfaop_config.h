@@ -33,7 +33,7 @@ typedef struct cfaop_origin {
 typedef struct cfaop_hostrule {
     const char *hostname;             /* normalised */
     apr_array_header_t *anchor_files; /* const cfaop_certfile * */
-    apr_array_header_t *pins;         /* aop_pin */
+    apr_array_header_t *pins;         /* cfaop_pin */
     cfaop_origin origin;              /* first directive for this hostname */
 } cfaop_hostrule;
 
@@ -42,7 +42,7 @@ typedef struct cfaop_srv_conf {
     int engine;
     int mode;
     apr_array_header_t *anchor_files; /* const cfaop_certfile * */
-    apr_array_header_t *pins;         /* aop_pin */
+    apr_array_header_t *pins;         /* cfaop_pin */
     apr_hash_t *hostrules;            /* hostname -> cfaop_hostrule */
     cfaop_origin engine_origin;
     cfaop_origin rules_origin;        /* first anchor/pin directive written

@@ -16,7 +16,7 @@ struct cfaop_registry {
     apr_pool_t *pool;
     apr_hash_t *files;    /* name -> cfaop_certfile */
     apr_hash_t *policies; /* key -> cfaop_policy */
-    int next_policy_id;
+    apr_array_header_t *by_id; /* const cfaop_policy *, id 1 first */
 };
 
 static apr_status_t cfaop_certfile_cleanup(void *data)
@@ -50,6 +50,7 @@ cfaop_registry *cfaop_registry_get(apr_pool_t *pconf)
     reg->pool = pconf;
     reg->files = apr_hash_make(pconf);
     reg->policies = apr_hash_make(pconf);
+    reg->by_id = apr_array_make(pconf, 8, sizeof(const cfaop_policy *));
     apr_pool_userdata_set(reg, CFAOP_REGISTRY_KEY, apr_pool_cleanup_null, pconf);
     return reg;
 }
@@ -119,7 +120,7 @@ static const char *cfaop_policy_key(apr_pool_t *p,
             APR_ARRAY_IDX(anchor_files, i, const cfaop_certfile *));
     }
     for (i = 0; pins && i < pins->nelts; i++) {
-        aop_pin_format(&APR_ARRAY_IDX(pins, i, aop_pin), text);
+        aop_pin_format(&APR_ARRAY_IDX(pins, i, cfaop_pin).pin, text);
         APR_ARRAY_PUSH(parts, const char *) = apr_pstrcat(p, "p:", text, NULL);
     }
     return apr_array_pstrcat(p, parts, ';');
@@ -146,12 +147,12 @@ const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
     }
     apr_pool_cleanup_register(reg->pool, pol, cfaop_policy_cleanup,
                               apr_pool_cleanup_null);
-    pol->id = ++reg->next_policy_id;
+    pol->id = reg->by_id->nelts + 1;
     pol->anchor_files = anchor_files
         ? apr_array_copy(reg->pool, anchor_files)
         : apr_array_make(reg->pool, 1, sizeof(const cfaop_certfile *));
     pol->pins = pins ? apr_array_copy(reg->pool, pins)
-                     : apr_array_make(reg->pool, 1, sizeof(aop_pin));
+                     : apr_array_make(reg->pool, 1, sizeof(cfaop_pin));
     for (i = 0; i < pol->anchor_files->nelts; i++) {
         const cfaop_certfile *f = APR_ARRAY_IDX(pol->anchor_files, i,
                                                 const cfaop_certfile *);
@@ -165,12 +166,13 @@ const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
         }
     }
     for (i = 0; i < pol->pins->nelts; i++) {
-        if (aop_policy_add_pin(pol->core, &APR_ARRAY_IDX(pol->pins, i, aop_pin))) {
+        if (aop_policy_add_pin(pol->core, &APR_ARRAY_IDX(pol->pins, i, cfaop_pin).pin)) {
             *err = "out of memory";
             return NULL;
         }
     }
     apr_hash_set(reg->policies, key, APR_HASH_KEY_STRING, pol);
+    APR_ARRAY_PUSH(reg->by_id, const cfaop_policy *) = pol;
     return pol;
 }
 
@@ -178,4 +180,9 @@ void cfaop_registry_counts(const cfaop_registry *reg, int *files, int *policies)
 {
     *files = (int)apr_hash_count(reg->files);
     *policies = (int)apr_hash_count(reg->policies);
+}
+
+const apr_array_header_t *cfaop_registry_policies(const cfaop_registry *reg)
+{
+    return reg->by_id;
 }

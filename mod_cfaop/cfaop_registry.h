@@ -23,12 +23,20 @@ typedef struct cfaop_certfile {
     int builtin;
 } cfaop_certfile;
 
+/* A pin as configured: its digest, and the file it was computed from
+ * (NULL when written as sha256:/spki-sha256:). */
+typedef struct cfaop_pin {
+    aop_pin pin;
+    const cfaop_certfile *file;
+    int index;                         /* of the certificate in `file` */
+} cfaop_pin;
+
 /* A policy as the module uses it: the core rule plus what it was built from. */
 typedef struct cfaop_policy {
     aop_policy *core;
     int id;                            /* for logs and dumps */
     apr_array_header_t *anchor_files;  /* const cfaop_certfile * */
-    apr_array_header_t *pins;          /* aop_pin */
+    apr_array_header_t *pins;          /* cfaop_pin */
 } cfaop_policy;
 
 typedef struct cfaop_registry cfaop_registry;
@@ -53,5 +61,8 @@ const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
 
 /* How many distinct files and policies this generation holds. */
 void cfaop_registry_counts(const cfaop_registry *reg, int *files, int *policies);
+
+/* This generation's policies, in the order of their ids (const cfaop_policy *). */
+const apr_array_header_t *cfaop_registry_policies(const cfaop_registry *reg);
 
 #endif /* CFAOP_REGISTRY_H */

@@ -3,7 +3,8 @@
  * mod_cfaop: lock an origin to Cloudflare's Authenticated Origin Pulls.
  * This file only registers hooks: cfaop_config.c (directives, configtest),
  * cfaop_ssl.c (inside mod_ssl), cfaop_conn.c (the connection's certificate),
- * cfaop_request.c (the decision per request).
+ * cfaop_request.c (the decision per request), cfaop_doc.c (the policy as
+ * data).
  */
 #include "httpd.h"
 #include "http_config.h"
@@ -14,6 +15,7 @@
 #include "mod_ssl_openssl.h"
 
 #include "cfaop_config.h"
+#include "cfaop_doc.h"
 #include "cfaop_request.h"
 #include "cfaop_ssl.h"
 
@@ -27,6 +29,7 @@ static void cfaop_register_hooks(apr_pool_t *p)
 
     (void)p;
     ap_hook_check_config(cfaop_config_check, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_test_config(cfaop_doc_dump, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(cfaop_ssl_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(cfaop_config_post, after_ssl, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ssl, init_server, cfaop_ssl_init_server, NULL, NULL,
