@@ -26,48 +26,49 @@
 #define W TOOL_OPT_WAIT
 #define F TOOL_OPT_FORCE
 #define I TOOL_OPT_CERT_ID
+#define E TOOL_OPT_ENABLE
 
 /* name, sub, handler, mutates (2: with an argument), needs zone, options,
  * min/max arguments, usage, summary */
 static const tool_cmd tool_commands[] = {
     {"status", NULL, tool_cmd_status, 0, 1, 0, 0, -1, "[HOSTNAME...]",
-     "SSL/TLS mode, global, zone-level and hostname AOP in one view, with warnings"},
+     "SSL/TLS mode, global, zone-level and hostname AOP in one view, with warnings", tool_check_hosts},
     {"ssl-mode", NULL, tool_cmd_ssl_mode, 2, 1, 0, 0, 1,
-     "[off|flexible|full|strict|origin_pull]", "show or set the SSL/TLS encryption mode"},
+     "[off|flexible|full|strict|origin_pull]", "show or set the SSL/TLS encryption mode", tool_check_ssl_mode},
     {"global", NULL, tool_cmd_global, 2, 1, 0, 0, 1, "[on|off]",
-     "show or set global AOP (tls_client_auth: Cloudflare's shared certificate)"},
-    {"zone", "on", tool_cmd_zone_enable, 1, 1, 0, 0, 0, "", "enable zone-level AOP"},
-    {"zone", "off", tool_cmd_zone_enable, 1, 1, 0, 0, 0, "", "disable zone-level AOP"},
+     "show or set global AOP (tls_client_auth: Cloudflare's shared certificate)", tool_check_on_off},
+    {"zone", "on", tool_cmd_zone_enable, 1, 1, 0, 0, 0, "", "enable zone-level AOP", NULL},
+    {"zone", "off", tool_cmd_zone_enable, 1, 1, 0, 0, 0, "", "disable zone-level AOP", NULL},
     {"zone", "upload", tool_cmd_zone_upload, 1, 1, C | K, 0, 0, "--cert FILE --key FILE",
-     "upload a zone certificate (an identical one is reused); prints its id"},
-    {"zone", "list", tool_cmd_zone_list, 0, 1, 0, 0, 0, "", "list zone certificates"},
-    {"zone", "show", tool_cmd_zone_show, 0, 1, 0, 1, 1, "ID", "show a zone certificate"},
+     "upload a zone certificate (an identical one is reused); prints its id", NULL},
+    {"zone", "list", tool_cmd_zone_list, 0, 1, 0, 0, 0, "", "list zone certificates", NULL},
+    {"zone", "show", tool_cmd_zone_show, 0, 1, 0, 1, 1, "ID", "show a zone certificate", tool_check_cert_id},
     {"zone", "delete", tool_cmd_zone_delete, 1, 1, F, 1, 1, "ID [--force]",
-     "delete a zone certificate (not the last active one while zone AOP is on)"},
+     "delete a zone certificate (not the last active one while zone AOP is on)", tool_check_cert_id},
     {"zone", "rotate", tool_cmd_zone_rotate, 1, 1, C | K | W, 0, 0,
      "--cert FILE --key FILE [--wait SECONDS]",
-     "upload, wait until active, then delete the older zone certificates"},
+     "upload, wait until active, then delete the older zone certificates", NULL},
     {"hostname", "upload", tool_cmd_host_upload, 1, 1, C | K, 0, 0, "--cert FILE --key FILE",
-     "upload a hostname certificate (a leaf; an identical one is reused)"},
-    {"hostname", "certs", tool_cmd_host_certs, 0, 1, 0, 0, 0, "", "list hostname certificates"},
-    {"hostname", "cert", tool_cmd_host_cert, 0, 1, 0, 1, 1, "ID", "show a hostname certificate"},
+     "upload a hostname certificate (a leaf; an identical one is reused)", NULL},
+    {"hostname", "certs", tool_cmd_host_certs, 0, 1, 0, 0, 0, "", "list hostname certificates", NULL},
+    {"hostname", "cert", tool_cmd_host_cert, 0, 1, 0, 1, 1, "ID", "show a hostname certificate", tool_check_cert_id},
     {"hostname", "delete-cert", tool_cmd_host_delete_cert, 1, 1, F, 1, -1,
      "ID [HOSTNAME...] [--force]",
-     "delete a hostname certificate (not while a named or listed hostname uses it)"},
+     "delete a hostname certificate (not while a named or listed hostname uses it)", tool_check_delete_cert},
     {"hostname", "enable", tool_cmd_host_enable, 1, 1, C | K | I, 1, -1,
      "HOSTNAME... (--cert-id ID | --cert FILE --key FILE)",
-     "associate HOSTNAMEs with a hostname certificate and enable them"},
+     "associate HOSTNAMEs with a hostname certificate and enable them", tool_check_enable},
     {"hostname", "disable", tool_cmd_host_disable, 1, 1, 0, 1, -1, "HOSTNAME...",
-     "enabled:false: Cloudflare presents no certificate to these hostnames"},
+     "enabled:false: Cloudflare presents no certificate to these hostnames", tool_check_hosts},
     {"hostname", "remove", tool_cmd_host_disable, 1, 1, 0, 1, -1, "HOSTNAME...",
-     "enabled:null: void the associations (zone-level AOP applies again)"},
+     "enabled:null: void the associations (zone-level AOP applies again)", tool_check_hosts},
     {"hostname", "show", tool_cmd_host_show, 0, 1, 0, 1, -1, "HOSTNAME...",
-     "show hostname associations"},
-    {"hostname", "rotate", tool_cmd_host_rotate, 1, 1, C | K | W, 1, -1,
-     "HOSTNAME... --cert FILE --key FILE [--wait SECONDS]",
-     "upload, wait active, re-associate, wait active, delete the unused old certificate"},
+     "show hostname associations", tool_check_hosts},
+    {"hostname", "rotate", tool_cmd_host_rotate, 1, 1, C | K | W | E, 1, -1,
+     "HOSTNAME... --cert FILE --key FILE [--wait SECONDS] [--enable]",
+     "upload, wait active, re-associate, wait active, delete the unused old certificate", tool_check_hosts},
     {"verify-token", NULL, tool_cmd_verify_token, 0, 0, 0, 0, 0, "",
-     "check the API token (and, with -z, that it can read the zone)"},
+     "check the API token (and, with -z, that it can read the zone)", NULL},
 };
 #define TOOL_NCOMMANDS (sizeof(tool_commands) / sizeof(tool_commands[0]))
 
@@ -165,12 +166,21 @@ static int tool_read_token_file(tool_ctx *ctx, const char *path, char **token)
     size_t cap = 4096, len;
     int rc = TOOL_EXIT_AUTH, is_stdin = strcmp(path, "-") == 0;
 
+    errno = 0;
     f = is_stdin ? stdin : fopen(path, "r");
     if (!f) {
         tool_error("--token-file %s: %s", path, strerror(errno));
         return TOOL_EXIT_AUTH;
     }
-    if (!is_stdin && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) {
+    if (fstat(fileno(f), &st) != 0) {
+        tool_error("--token-file %s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        tool_error("--token-file %s: is a directory, not a file holding the token", path);
+        goto cleanup;
+    }
+    if (!is_stdin && S_ISREG(st.st_mode) && (st.st_mode & 077)) {
         tool_warn(ctx, "token file %s is readable by other users (chmod 600 it)", path);
     }
     buf = malloc(cap);
@@ -179,6 +189,11 @@ static int tool_read_token_file(tool_ctx *ctx, const char *path, char **token)
     }
     len = fread(buf, 1, cap - 1, f);
     buf[len] = '\0';
+    if (ferror(f)) {
+        tool_error("--token-file %s: %s", is_stdin ? "(standard input)" : path,
+                   strerror(errno ? errno : EIO));
+        goto cleanup;
+    }
     if (len == cap - 1) {
         tool_error("--token-file %s: too long for an API token", path);
         goto cleanup;
@@ -287,6 +302,10 @@ static int tool_credentials_load(tool_ctx *ctx, tool_credentials *cred)
     rc = TOOL_EXIT_AUTH;
 
 cleanup:
+    if (rc == TOOL_EXIT_OK) {
+        tool_out_add_secret(cred->token);
+        tool_out_add_secret(cred->key);
+    }
     if (rc != TOOL_EXIT_OK) {
         tool_secret_free(&cred->token);
         tool_secret_free(&cred->key);
@@ -308,6 +327,7 @@ enum {
     OPT_WAIT,
     OPT_FORCE,
     OPT_CERT_ID,
+    OPT_ENABLE,
     OPT_TOKEN
 };
 
@@ -328,6 +348,7 @@ static const struct option tool_long_options[] = {
     {"wait", required_argument, NULL, OPT_WAIT},
     {"force", no_argument, NULL, OPT_FORCE},
     {"cert-id", required_argument, NULL, OPT_CERT_ID},
+    {"enable", no_argument, NULL, OPT_ENABLE},
     /* Recognised only to refuse it clearly: tokens do not belong in argv,
      * where every user of the machine can read them. */
     {"token", required_argument, NULL, OPT_TOKEN},
@@ -351,8 +372,34 @@ static const tool_cmd *tool_find_command(const char *name, const char *sub, int 
     return NULL;
 }
 
-static const char *const tool_opt_names[] = {"--cert", "--key", "--wait", "--force",
-                                             "--cert-id"};
+static const char *const tool_opt_names[] = {"--cert", "--key",     "--wait",
+                                             "--force", "--cert-id", "--enable"};
+
+/* 1 when --json is among the options, also those after a usage error:
+ * the document is promised whatever happens. */
+static int tool_argv_wants_json(int argc, char **argv)
+{
+    const struct option *o;
+    int i;
+
+    for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            return 1;
+        }
+        if (strcmp(argv[i], "-z") == 0) {
+            i++; /* its argument */
+            continue;
+        }
+        for (o = tool_long_options; o->name; o++) {
+            if (o->has_arg == required_argument && strncmp(argv[i], "--", 2) == 0
+                && strcmp(argv[i] + 2, o->name) == 0) {
+                i++;
+                break;
+            }
+        }
+    }
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -372,6 +419,7 @@ int main(int argc, char **argv)
     ctx.warnings = json_array();
     ctx.dry_calls = json_array();
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    ctx.json = tool_argv_wants_json(argc, argv);
 
     pos = calloc((size_t)argc + 1, sizeof(*pos));
     if (!pos || !ctx.warnings || !ctx.dry_calls) {
@@ -444,6 +492,10 @@ int main(int argc, char **argv)
             ctx.cert_id = optarg;
             ctx.opts_seen |= TOOL_OPT_CERT_ID;
             break;
+        case OPT_ENABLE:
+            ctx.enable = 1;
+            ctx.opts_seen |= TOOL_OPT_ENABLE;
+            break;
         case OPT_TOKEN:
             rc = tool_usage_error(NULL, "a token is never accepted as an argument: use "
                                   "--token-file FILE or CLOUDFLARE_API_TOKEN%s", NULL);
@@ -481,6 +533,10 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     if (strcmp(pos[0], "help") == 0) {
+        if (npos > 1 && !tool_find_command(pos[1], NULL, &family_found) && !family_found) {
+            rc = tool_usage_error(NULL, "no help for '%s': not a command", pos[1]);
+            goto cleanup;
+        }
         tool_help(stdout, npos > 1 ? pos[1] : NULL);
         rc = TOOL_EXIT_OK;
         goto cleanup;
@@ -510,7 +566,7 @@ int main(int argc, char **argv)
         rc = tool_usage_error(cmd->name, "%s", msg);
         goto cleanup;
     }
-    for (i = 0, bit = 1; i < 5; i++, bit <<= 1) {
+    for (i = 0, bit = 1; i < 6; i++, bit <<= 1) {
         if ((ctx.opts_seen & bit) && !(cmd->opts & bit)) {
             rc = tool_usage_error(cmd->name, "option %s does not apply to this command",
                                   tool_opt_names[i]);
@@ -549,6 +605,14 @@ int main(int argc, char **argv)
                               "CFAOP_ZONE%s", NULL);
         goto cleanup;
     }
+    /* Every argument is checked before the credentials are: a usage error
+     * is the first thing to fix. */
+    if (ctx.zone_arg && (rc = tool_zone_check_arg(ctx.zone_arg)) != TOOL_EXIT_OK) {
+        goto cleanup;
+    }
+    if (cmd->check && (rc = cmd->check(&ctx, nargs, pos + (npos - nargs))) != TOOL_EXIT_OK) {
+        goto cleanup;
+    }
 
     rc = tool_credentials_load(&ctx, &cred);
     if (rc != TOOL_EXIT_OK) {
@@ -570,9 +634,11 @@ int main(int argc, char **argv)
     curl_global_cleanup();
 
 cleanup:
-    if (cmd && rc != TOOL_EXIT_USAGE) {
+    if (cmd || rc != TOOL_EXIT_OK) {
         tool_out_finish(&ctx, rc);
     }
+    rc = tool_out_close(rc);
+    tool_out_forget_secrets();
     tool_secret_free(&cred.token);
     tool_secret_free(&cred.key);
     tool_secret_free(&cred.email);

@@ -33,6 +33,7 @@
 #define TOOL_OPT_WAIT (1u << 2)
 #define TOOL_OPT_FORCE (1u << 3)
 #define TOOL_OPT_CERT_ID (1u << 4)
+#define TOOL_OPT_ENABLE (1u << 5)
 
 struct tool_api;
 
@@ -55,6 +56,7 @@ typedef struct tool_ctx {
     const char *cert_id;
     double wait;
     int force;
+    int enable; /* hostname rotate: also enable hosts disabled on purpose */
 
     /* tunables from the environment (documented in cfaop(1)) */
     double poll_interval;
@@ -72,6 +74,9 @@ typedef struct tool_ctx {
 struct tool_cmd;
 typedef int (*tool_handler)(tool_ctx *ctx, const struct tool_cmd *cmd,
                             int argc, char **argv);
+/* Checks (and normalises in place) a command's arguments before anything
+ * else happens, so that a usage error wins over missing credentials. */
+typedef int (*tool_check_fn)(tool_ctx *ctx, int argc, char **argv);
 
 typedef struct tool_cmd {
     const char *name;    /* "zone" */
@@ -84,6 +89,7 @@ typedef struct tool_cmd {
     int max_args;        /* -1: unbounded */
     const char *usage;   /* arguments, for --help */
     const char *summary;
+    tool_check_fn check; /* NULL: any arguments */
 } tool_cmd;
 
 /* Handlers, one file per family. */
@@ -105,6 +111,18 @@ int tool_cmd_host_enable(tool_ctx *, const tool_cmd *, int, char **);
 int tool_cmd_host_disable(tool_ctx *, const tool_cmd *, int, char **);
 int tool_cmd_host_show(tool_ctx *, const tool_cmd *, int, char **);
 int tool_cmd_host_rotate(tool_ctx *, const tool_cmd *, int, char **);
+
+/* Argument checks. */
+int tool_check_hosts(tool_ctx *ctx, int argc, char **argv);
+int tool_check_cert_id(tool_ctx *ctx, int argc, char **argv);
+int tool_check_delete_cert(tool_ctx *ctx, int argc, char **argv);
+int tool_check_enable(tool_ctx *ctx, int argc, char **argv);
+int tool_check_ssl_mode(tool_ctx *ctx, int argc, char **argv);
+int tool_check_on_off(tool_ctx *ctx, int argc, char **argv);
+/* TOOL_EXIT_USAGE (after an error) unless s is a zone id or name. */
+int tool_zone_check_arg(const char *s);
+/* Lower-cases a certificate id in place: the API's UUIDs are lower case. */
+void tool_cert_id_lower(char *s);
 
 /* Resolves ctx->zone_arg to ctx->zone_id (GET /zones?name= for a name). */
 int tool_zone_resolve(tool_ctx *ctx);

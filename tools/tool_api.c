@@ -311,10 +311,9 @@ static void tool_api_pace_wait(tool_ctx *ctx)
     /* The ring is full: stamp_next is the oldest. */
     wait = api->stamps[api->stamp_next] + api->rate_window - tool_now();
     if (wait > 0) {
-        if (ctx->verbose) {
-            fprintf(stderr, "cfaop: pacing: %d requests in %g s, waiting %.2f s\n",
-                    api->rate_limit, api->rate_window, wait);
-        }
+        /* A pause of the tool's own making: say so, or it looks hung. */
+        tool_info(ctx, "cfaop: note: pausing %.1f s to stay under the API rate limit "
+                  "(%d requests in %g s)", wait, api->rate_limit, api->rate_window);
         tool_sleep(wait);
     }
 }
@@ -644,8 +643,37 @@ static void tool_api_dry_run(tool_ctx *ctx, tool_method method, const char *path
     json_decref(shown);
 }
 
-int tool_api_call(tool_ctx *ctx, tool_method method, const char *path, const json_t *body,
-                  unsigned flags, json_t **result)
+/* What to check when the API refuses the credentials, for the error. */
+static void tool_api_auth_hint(tool_method method, const char *path, int code, char *buf,
+                               size_t len)
+{
+    const char *perm = NULL, *level = method == TOOL_GET ? "Read" : "Write";
+    const char *rest;
+
+    if (code != 10000 && code != 0) {
+        snprintf(buf, len, "the credentials are not valid: check them with cfaop verify-token");
+        return;
+    }
+    rest = strncmp(path, "/zones/", 7) == 0 ? strchr(path + 7, '/') : NULL;
+    if (!rest) {
+        perm = strncmp(path, "/zones", 6) == 0 ? "Zone Read" : NULL;
+    } else if (strncmp(rest, "/settings/", 10) == 0) {
+        perm = method == TOOL_GET ? "Zone Settings Read" : "Zone Settings Write";
+    } else if (strncmp(rest, "/origin_tls_client_auth", 23) == 0) {
+        perm = method == TOOL_GET ? "SSL and Certificates Read" : "SSL and Certificates Write";
+    }
+    if (perm) {
+        snprintf(buf, len, "the credentials lack a permission: %s %s needs \"%s\" on this "
+                 "zone; check the token's permissions and zones (cfaop verify-token checks "
+                 "the token itself)", tool_method_names[method], path, perm);
+    } else {
+        snprintf(buf, len, "the credentials lack a %s permission for %s; check them with "
+                 "cfaop verify-token", level, path);
+    }
+}
+
+static int tool_api_exchange(tool_ctx *ctx, tool_method method, const char *path,
+                             const json_t *body, unsigned flags, json_t **rootp)
 {
     struct tool_api *api = ctx->api;
     tool_api_error *e = &api->last;
@@ -658,9 +686,7 @@ int tool_api_call(tool_ctx *ctx, tool_method method, const char *path, const jso
 
     memset(&reply, 0, sizeof(reply));
     memset(e, 0, sizeof(*e));
-    if (result) {
-        *result = NULL;
-    }
+    *rootp = NULL;
     if (ctx->dry_run && method != TOOL_GET) {
         tool_api_dry_run(ctx, method, path, body);
         rc = TOOL_EXIT_OK;
@@ -771,17 +797,21 @@ int tool_api_call(tool_ctx *ctx, tool_method method, const char *path, const jso
         if (rc != TOOL_EXIT_OK) {
             goto report;
         }
-        if (result) {
-            json_t *res = json_object_get(root, "result");
-
-            *result = json_is_null(res) ? NULL : json_incref(res);
-        }
+        *rootp = root;
+        root = NULL;
         goto cleanup;
     }
 
 report:
     rc = e->exit_code ? e->exit_code : TOOL_EXIT_FAIL;
     e->exit_code = rc;
+    if (rc == TOOL_EXIT_AUTH && e->http_status != 0) {
+        char hint[512];
+        size_t used = strlen(e->message);
+
+        tool_api_auth_hint(method, path, e->code, hint, sizeof(hint));
+        snprintf(e->message + used, sizeof(e->message) - used, " (%s)", hint);
+    }
     if (!(flags & TOOL_API_NOREPORT)) {
         tool_error("%s", e->message);
     }
@@ -794,5 +824,108 @@ cleanup:
     free(url);
     free(reply.body);
     json_decref(root);
+    return rc;
+}
+
+/* "a list" / "an object" / what the value is, for messages. */
+static const char *tool_json_kind(const json_t *v)
+{
+    if (!v || json_is_null(v)) {
+        return "null";
+    }
+    return json_is_array(v) ? "a list" : json_is_object(v) ? "an object" : "a scalar";
+}
+
+int tool_api_call(tool_ctx *ctx, tool_method method, const char *path, const json_t *body,
+                  unsigned flags, json_t **result)
+{
+    tool_api_error *e = &ctx->api->last;
+    json_t *root = NULL, *res;
+    int rc;
+
+    if (result) {
+        *result = NULL;
+    }
+    rc = tool_api_exchange(ctx, method, path, body, flags, &root);
+    if (rc != TOOL_EXIT_OK || !root) {
+        return rc; /* a failure, --dry-run, or a repeated DELETE: no result */
+    }
+    res = json_object_get(root, "result");
+    if (((flags & TOOL_API_ARRAY) && !json_is_array(res))
+        || ((flags & TOOL_API_OBJECT) && !json_is_object(res))) {
+        snprintf(e->message, sizeof(e->message),
+                 "malformed response from the API to %s %s: the result is %s, expected %s",
+                 tool_method_names[method], path, tool_json_kind(res),
+                 (flags & TOOL_API_ARRAY) ? "a list" : "an object");
+        e->exit_code = TOOL_EXIT_FAIL;
+        if (!(flags & TOOL_API_NOREPORT)) {
+            tool_error("%s", e->message);
+        }
+        json_decref(root);
+        return TOOL_EXIT_FAIL;
+    }
+    if (result) {
+        *result = json_is_null(res) ? NULL : json_incref(res);
+    }
+    json_decref(root);
+    return TOOL_EXIT_OK;
+}
+
+/* Longest list read: a runaway total_pages cannot loop forever. */
+#define TOOL_API_MAX_PAGES 1000
+
+int tool_api_get_list(tool_ctx *ctx, const char *path, unsigned flags, json_t **list)
+{
+    json_t *root = NULL, *res, *info, *all = json_array();
+    char *page_path = NULL;
+    size_t len = strlen(path) + 32;
+    long page = 1, pages;
+    int rc = TOOL_EXIT_FAIL;
+
+    *list = NULL;
+    page_path = malloc(len);
+    if (!all || !page_path) {
+        tool_error("out of memory");
+        goto cleanup;
+    }
+    for (;;) {
+        if (page == 1) {
+            snprintf(page_path, len, "%s", path);
+        } else {
+            snprintf(page_path, len, "%s%cpage=%ld", path, strchr(path, '?') ? '&' : '?', page);
+        }
+        rc = tool_api_exchange(ctx, TOOL_GET, page_path, NULL, flags, &root);
+        if (rc != TOOL_EXIT_OK) {
+            goto cleanup;
+        }
+        res = json_object_get(root, "result");
+        if (!json_is_array(res)) {
+            tool_error("malformed response from the API to GET %s: the result is %s, expected "
+                       "a list", page_path, tool_json_kind(res));
+            rc = TOOL_EXIT_FAIL;
+            goto cleanup;
+        }
+        json_array_extend(all, res);
+        info = json_object_get(root, "result_info");
+        pages = json_array_size(res) == 0 ? 0 : json_integer_value(json_object_get(info, "total_pages"));
+        json_decref(root);
+        root = NULL;
+        if (pages <= page) {
+            break;
+        }
+        if (page >= TOOL_API_MAX_PAGES) {
+            tool_error("GET %s: more than %d pages; giving up", path, TOOL_API_MAX_PAGES);
+            rc = TOOL_EXIT_FAIL;
+            goto cleanup;
+        }
+        page++;
+    }
+    *list = all;
+    all = NULL;
+
+cleanup:
+    json_decref(root);
+    json_decref(all);
+    free(page_path);
     return rc;
 }

@@ -40,6 +40,10 @@ typedef struct tool_credentials {
 
 /* Flags of tool_api_call. */
 #define TOOL_API_NOREPORT (1u << 0) /* the caller reports (or tolerates) errors */
+/* The result must be a list / an object: an answer of another shape (null
+ * included) is a malformed answer, never taken for an empty one. */
+#define TOOL_API_ARRAY (1u << 1)
+#define TOOL_API_OBJECT (1u << 2)
 
 int tool_api_init(tool_ctx *ctx, tool_credentials *cred);
 void tool_api_free(tool_ctx *ctx);
@@ -54,6 +58,13 @@ void tool_api_free(tool_ctx *ctx);
  */
 int tool_api_call(tool_ctx *ctx, tool_method method, const char *path,
                   const json_t *body, unsigned flags, json_t **result);
+
+/*
+ * GET of a list, read to the end: while the answer's result_info says
+ * there are more pages (total_pages), the next page is fetched and its
+ * items appended. *list gets a new array.
+ */
+int tool_api_get_list(tool_ctx *ctx, const char *path, unsigned flags, json_t **list);
 
 /* The last call's failure, and printing it (for TOOL_API_NOREPORT callers). */
 const tool_api_error *tool_api_last_error(const tool_ctx *ctx);

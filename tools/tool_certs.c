@@ -108,11 +108,17 @@ int tool_certs_list(tool_ctx *ctx, tool_cert_kind kind, json_t **list)
         rc = TOOL_EXIT_USAGE;
         goto cleanup;
     }
-    rc = tool_api_call(ctx, TOOL_GET, path, NULL, 0, &raw);
+    rc = tool_api_get_list(ctx, path, 0, &raw);
     if (rc != TOOL_EXIT_OK) {
         goto cleanup;
     }
     json_array_foreach(raw, i, item) {
+        if (!json_is_object(item)) {
+            tool_error("malformed response from the API to GET %s: item %zu of the list is not "
+                       "an object", path, i);
+            rc = TOOL_EXIT_FAIL;
+            goto cleanup;
+        }
         view = tool_certs_view(item);
         if (!view) {
             continue;
@@ -152,7 +158,7 @@ int tool_certs_get(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsigned 
     if (tool_certs_path(ctx, kind, id, path, sizeof(path)) != 0) {
         return TOOL_EXIT_USAGE;
     }
-    rc = tool_api_call(ctx, TOOL_GET, path, NULL, flags, &raw);
+    rc = tool_api_call(ctx, TOOL_GET, path, NULL, flags | TOOL_API_OBJECT, &raw);
     if (rc == TOOL_EXIT_OK) {
         *cert = tool_certs_view(raw);
     }

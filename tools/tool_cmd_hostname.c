@@ -2,12 +2,14 @@
 /* Per-hostname AOP: hostname certificates and hostname associations. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aop_hostname.h"
 #include "tool_api.h"
 #include "tool_certs.h"
 #include "tool_cmds.h"
 #include "tool_out.h"
+#include "tool_state.h"
 
 int tool_hosts_normalize(int argc, char **argv)
 {
@@ -28,6 +30,35 @@ int tool_hosts_normalize(int argc, char **argv)
     return TOOL_EXIT_OK;
 }
 
+int tool_check_hosts(tool_ctx *ctx, int argc, char **argv)
+{
+    (void)ctx;
+    return tool_hosts_normalize(argc, argv);
+}
+
+int tool_check_delete_cert(tool_ctx *ctx, int argc, char **argv)
+{
+    int rc = tool_check_cert_id(ctx, argc, argv);
+
+    return rc == TOOL_EXIT_OK ? tool_hosts_normalize(argc - 1, argv + 1) : rc;
+}
+
+int tool_check_enable(tool_ctx *ctx, int argc, char **argv)
+{
+    if (!!ctx->cert_id == !!(ctx->cert_file || ctx->key_file)) {
+        tool_error("hostname enable needs --cert-id ID, or --cert FILE --key FILE (not both)");
+        return TOOL_EXIT_USAGE;
+    }
+    if (ctx->cert_id && !tool_is_cert_id(ctx->cert_id)) {
+        tool_error("'%s' is not a certificate id", ctx->cert_id);
+        return TOOL_EXIT_USAGE;
+    }
+    if (ctx->cert_id) {
+        tool_cert_id_lower((char *)ctx->cert_id); /* points into argv */
+    }
+    return tool_hosts_normalize(argc, argv);
+}
+
 int tool_assoc_get(tool_ctx *ctx, const char *host, json_t **assoc)
 {
     char path[512];
@@ -38,7 +69,7 @@ int tool_assoc_get(tool_ctx *ctx, const char *host, json_t **assoc)
                        ctx->zone_id, host) != 0) {
         return TOOL_EXIT_FAIL;
     }
-    rc = tool_api_call(ctx, TOOL_GET, path, NULL, TOOL_API_NOREPORT, assoc);
+    rc = tool_api_call(ctx, TOOL_GET, path, NULL, TOOL_API_NOREPORT | TOOL_API_OBJECT, assoc);
     if (rc == TOOL_EXIT_NOTFOUND && tool_api_last_error(ctx)->code != 7003) {
         return rc; /* no association: for the caller to judge */
     }
@@ -118,8 +149,9 @@ int tool_cmd_host_cert(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv
 /*
  * One PUT of the hostnames endpoint. Every item carries hostname, cert_id
  * and enabled: the API wants cert_id even to disable or void. `enabled` is
- * json_true(), json_false() or json_null() (void). `cert_ids` gives one id
- * per host, or `cert_id` one for all.
+ * json_true(), json_false() or json_null() (void), or `enabled` is an
+ * array with one of these per host. `cert_ids` gives one id per host, or
+ * `cert_id` one for all.
  */
 static int tool_assoc_put(tool_ctx *ctx, int argc, char **argv, const char *cert_id,
                           json_t *cert_ids, json_t *enabled, json_t **result)
@@ -133,16 +165,18 @@ static int tool_assoc_put(tool_ctx *ctx, int argc, char **argv, const char *cert
     }
     for (i = 0; i < argc; i++) {
         const char *id = cert_id ? cert_id : json_string_value(json_array_get(cert_ids, (size_t)i));
+        json_t *en = json_is_array(enabled) ? json_array_get(enabled, (size_t)i) : enabled;
 
         json_array_append_new(config, json_pack("{s:s, s:s, s:O}", "hostname", argv[i],
-                                                "cert_id", id ? id : "", "enabled", enabled));
+                                                "cert_id", id ? id : "", "enabled",
+                                                en ? en : json_true()));
     }
     body = json_pack("{s:O}", "config", config);
     if (!body || tool_api_pathf(path, sizeof(path), "/zones/%s/origin_tls_client_auth/hostnames",
                                 ctx->zone_id) != 0) {
         goto cleanup;
     }
-    rc = tool_api_call(ctx, TOOL_PUT, path, body, 0, result);
+    rc = tool_api_call(ctx, TOOL_PUT, path, body, ctx->dry_run ? 0 : TOOL_API_ARRAY, result);
 
 cleanup:
     json_decref(config);
@@ -198,18 +232,6 @@ int tool_cmd_host_enable(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **ar
 
     (void)cmd;
     memset(&lc, 0, sizeof(lc));
-    if (!!ctx->cert_id == !!(ctx->cert_file || ctx->key_file)) {
-        tool_error("hostname enable needs --cert-id ID, or --cert FILE --key FILE (not both)");
-        return TOOL_EXIT_USAGE;
-    }
-    if (ctx->cert_id && !tool_is_cert_id(ctx->cert_id)) {
-        tool_error("'%s' is not a certificate id", ctx->cert_id);
-        return TOOL_EXIT_USAGE;
-    }
-    rc = tool_hosts_normalize(argc, argv);
-    if (rc != TOOL_EXIT_OK) {
-        return rc;
-    }
     if (!ctx->cert_id) {
         rc = tool_local_load(ctx, TOOL_CERT_HOSTNAME, &lc);
         if (rc != TOOL_EXIT_OK) {
@@ -248,10 +270,7 @@ int tool_cmd_host_disable(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **a
     json_t *enabled = void_it ? json_null() : json_false();
     char **hosts = argv;
 
-    rc = tool_hosts_normalize(argc, argv);
-    if (rc == TOOL_EXIT_OK) {
-        rc = tool_zone_resolve(ctx);
-    }
+    rc = tool_zone_resolve(ctx);
     for (i = 0; rc == TOOL_EXIT_OK && i < argc; i++) {
         rc = tool_assoc_get(ctx, argv[i], &assoc);
         if (rc == TOOL_EXIT_NOTFOUND && void_it) {
@@ -305,10 +324,7 @@ int tool_cmd_host_show(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv
     int i, rc, worst = TOOL_EXIT_OK;
 
     (void)cmd;
-    rc = tool_hosts_normalize(argc, argv);
-    if (rc == TOOL_EXIT_OK) {
-        rc = tool_zone_resolve(ctx);
-    }
+    rc = tool_zone_resolve(ctx);
     for (i = 0; rc == TOOL_EXIT_OK && i < argc; i++) {
         rc = tool_assoc_get(ctx, argv[i], &assoc);
         if (rc == TOOL_EXIT_NOTFOUND) {
@@ -344,14 +360,7 @@ int tool_cmd_host_delete_cert(tool_ctx *ctx, const tool_cmd *cmd, int argc, char
     int k, rc;
 
     (void)cmd;
-    if (!tool_is_cert_id(id)) {
-        tool_error("'%s' is not a certificate id", id);
-        return TOOL_EXIT_USAGE;
-    }
-    rc = tool_hosts_normalize(argc - 1, argv + 1);
-    if (rc == TOOL_EXIT_OK) {
-        rc = tool_zone_resolve(ctx);
-    }
+    rc = tool_zone_resolve(ctx);
     if (rc != TOOL_EXIT_OK || ctx->force) {
         goto delete;
     }
@@ -367,7 +376,7 @@ int tool_cmd_host_delete_cert(tool_ctx *ctx, const tool_cmd *cmd, int argc, char
         if (rc != TOOL_EXIT_OK) {
             goto cleanup;
         }
-        if (strcmp(tool_json_show(assoc, "cert_id"), id) == 0) {
+        if (strcasecmp(tool_json_show(assoc, "cert_id"), id) == 0) {
             tool_error("refusing to delete %s: %s still uses it (move it with cfaop hostname "
                        "rotate/enable, void it with cfaop hostname remove, or use --force)",
                        id, argv[k]);
@@ -382,7 +391,7 @@ int tool_cmd_host_delete_cert(tool_ctx *ctx, const tool_cmd *cmd, int argc, char
         goto cleanup;
     }
     json_array_foreach(list, i, item) {
-        if (strcmp(tool_json_show(item, "id"), id) != 0) {
+        if (strcasecmp(tool_json_show(item, "id"), id) != 0) {
             continue;
         }
         json_array_foreach(json_object_get(item, "hostnames"), j, h) {
@@ -428,7 +437,7 @@ static int tool_assoc_probe(tool_ctx *ctx, void *argp, char *state, size_t len)
     st = tool_json_show(assoc, "status");
     cst = tool_json_show(assoc, "cert_status");
     snprintf(state, len, "%s", st);
-    if (strcmp(tool_json_show(assoc, "cert_id"), arg->cert_id) != 0) {
+    if (strcasecmp(tool_json_show(assoc, "cert_id"), arg->cert_id) != 0) {
         snprintf(state, len, "on another certificate, %s", tool_json_show(assoc, "cert_id"));
         r = TOOL_PROBE_FAILED; /* someone else changed it meanwhile */
     } else if (strstr(st, "timed_out") || strstr(cst, "timed_out")
@@ -441,94 +450,88 @@ static int tool_assoc_probe(tool_ctx *ctx, void *argp, char *state, size_t len)
     return r;
 }
 
-int tool_cmd_host_rotate(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv)
+/* The journal of a hostname rotation: named by zone and new certificate,
+ * so that the same command run again finds it. */
+static void tool_rotate_journal_name(const tool_ctx *ctx, const tool_local_cert *lc, char *buf,
+                                     size_t len)
 {
-    tool_local_cert lc;
-    json_t *old_ids = json_array(), *cert = NULL, *assoc = NULL, *list = NULL, *result = NULL;
-    json_t *deleted = json_array(), *kept = json_array(), *item, *h;
-    tool_assoc_probe_arg parg;
-    const char *new_id = NULL, *old;
-    char what[600];
-    double deadline;
-    int reused = 0, have_lc = 0, i, rc, in_use;
-    size_t j, k, m;
+    snprintf(buf, len, "hostname-rotate-%s-%.16s.json", ctx->zone_id, lc->sha256);
+}
 
-    (void)cmd;
-    rc = tool_hosts_normalize(argc, argv);
-    if (rc == TOOL_EXIT_OK) {
-        rc = tool_local_load(ctx, TOOL_CERT_HOSTNAME, &lc);
-        have_lc = rc == TOOL_EXIT_OK;
+static void tool_ids_add(json_t *ids, const char *id)
+{
+    json_t *item;
+    size_t i;
+
+    json_array_foreach(ids, i, item) {
+        if (strcasecmp(json_string_value(item), id) == 0) {
+            return;
+        }
     }
-    if (rc == TOOL_EXIT_OK) {
-        rc = tool_zone_resolve(ctx);
-    }
-    /* The certificates the hosts use now: candidates for deletion. */
+    json_array_append_new(ids, json_string(id));
+}
+
+/*
+ * What the hosts use now: their certificates join `old_ids` (candidates
+ * for deletion), and `enabled` gets each host's enabled value to keep (a
+ * host disabled on purpose stays disabled unless --enable; a new host is
+ * enabled).
+ */
+static int tool_rotate_survey(tool_ctx *ctx, int argc, char **argv, json_t *old_ids,
+                              json_t *enabled)
+{
+    json_t *assoc = NULL;
+    const char *old;
+    int i, rc = TOOL_EXIT_OK;
+
     for (i = 0; rc == TOOL_EXIT_OK && i < argc; i++) {
         rc = tool_assoc_get(ctx, argv[i], &assoc);
         if (rc == TOOL_EXIT_NOTFOUND) {
-            rc = TOOL_EXIT_OK; /* a new host: nothing to retire */
+            json_array_append_new(enabled, json_true()); /* a new host */
+            rc = TOOL_EXIT_OK;
             continue;
         }
+        if (rc != TOOL_EXIT_OK) {
+            break;
+        }
         old = tool_json_str(assoc, "cert_id");
-        if (rc == TOOL_EXIT_OK && old) {
-            int seen = 0;
-
-            json_array_foreach(old_ids, j, item) {
-                seen |= strcmp(json_string_value(item), old) == 0;
-            }
-            if (!seen) {
-                json_array_append_new(old_ids, json_string(old));
-            }
+        if (old) {
+            tool_ids_add(old_ids, old);
+        }
+        if (json_is_false(json_object_get(assoc, "enabled")) && !ctx->enable) {
+            tool_info(ctx, "%s is disabled (enabled: false); it stays disabled on the new "
+                      "certificate (use --enable to enable it)", argv[i]);
+            json_array_append_new(enabled, json_false());
+        } else {
+            json_array_append_new(enabled, json_true());
         }
         json_decref(assoc);
         assoc = NULL;
     }
-    if (rc == TOOL_EXIT_OK) {
-        rc = tool_certs_upload(ctx, TOOL_CERT_HOSTNAME, &lc, NULL, &cert, &reused);
-    }
-    if (rc != TOOL_EXIT_OK) {
-        goto cleanup;
-    }
-    new_id = tool_json_show(cert, "id");
-    deadline = tool_now() + ctx->wait;
-    /* Associating a certificate that never deploys would leave the hosts
-     * without one: wait first, and change nothing if it fails. */
-    rc = tool_certs_wait_active(ctx, TOOL_CERT_HOSTNAME, new_id, deadline);
-    if (rc != TOOL_EXIT_OK) {
-        tool_error("rotation stopped before any hostname was changed");
-        goto cleanup;
-    }
-    rc = tool_assoc_put(ctx, argc, argv, new_id, NULL, json_true(), &result);
-    if (rc != TOOL_EXIT_OK) {
-        goto cleanup;
-    }
-    for (i = 0; i < argc; i++) {
-        parg.host = argv[i];
-        parg.cert_id = new_id;
-        snprintf(what, sizeof(what), "%s is active on certificate %s", argv[i], new_id);
-        rc = tool_wait_for(ctx, what, deadline, tool_assoc_probe, &parg);
-        if (rc != TOOL_EXIT_OK) {
-            tool_error("rotation stopped; no old certificate was deleted");
-            goto cleanup;
-        }
-    }
-    /* Delete an old certificate only when no known association uses it:
-     * the named hosts now all use the new one; the certificate list tells
-     * about others when it carries associations. */
+    return rc;
+}
+
+/* Deletes the old certificates no known association uses any more. */
+static int tool_rotate_retire(tool_ctx *ctx, const char *new_id, const json_t *old_ids,
+                              json_t *deleted, json_t *kept)
+{
+    json_t *list = NULL, *item, *h, *hn;
+    const char *old;
+    size_t j, k, m;
+    int rc, in_use;
+
     rc = tool_certs_list(ctx, TOOL_CERT_HOSTNAME, &list);
-    if (rc != TOOL_EXIT_OK) {
-        goto cleanup;
-    }
     json_array_foreach(old_ids, j, item) {
+        if (rc != TOOL_EXIT_OK) {
+            break;
+        }
         old = json_string_value(item);
-        if (strcmp(old, new_id) == 0) {
+        if (strcasecmp(old, new_id) == 0) {
             continue;
         }
         in_use = 0;
         json_array_foreach(list, k, h) {
-            json_t *hn;
-
-            if (strcmp(tool_json_show(h, "id"), old) != 0) {
+            if (strcasecmp(tool_json_show(h, "id"), old) != 0) {
                 continue;
             }
             json_array_foreach(json_object_get(h, "hostnames"), m, hn) {
@@ -541,15 +544,129 @@ int tool_cmd_host_rotate(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **ar
             json_array_append(kept, item);
             continue;
         }
-        rc = tool_delete_cert(ctx, TOOL_CERT_HOSTNAME, old, 0);
-        if (rc != TOOL_EXIT_OK) {
-            tool_error("the hosts now use %s, but deleting the old certificate %s failed "
-                       "(another hostname may use it; see cfaop hostname delete-cert)",
-                       new_id, old);
+        rc = tool_delete_cert(ctx, TOOL_CERT_HOSTNAME, old, TOOL_API_NOREPORT);
+        if (rc == TOOL_EXIT_NOTFOUND) {
+            rc = TOOL_EXIT_OK; /* deleted by an earlier, interrupted run */
+        } else if (rc != TOOL_EXIT_OK) {
+            tool_api_report(ctx);
+            tool_error("the hosts now use %s, but deleting the old hostname certificate %s "
+                       "failed; run the same command again to finish (or, when another "
+                       "hostname uses it, see cfaop hostname delete-cert)", new_id, old);
             json_array_append(kept, item);
-            goto cleanup;
+            break;
         }
         json_array_append(deleted, item);
+    }
+    json_decref(list);
+    return rc;
+}
+
+/* Waits until every host is active on the new certificate. */
+static int tool_rotate_wait_hosts(tool_ctx *ctx, int argc, char **argv, const char *new_id,
+                                  const json_t *old_ids, double deadline)
+{
+    tool_assoc_probe_arg parg;
+    char what[600];
+    char *olds;
+    int i, rc = TOOL_EXIT_OK;
+
+    for (i = 0; rc == TOOL_EXIT_OK && i < argc; i++) {
+        parg.host = argv[i];
+        parg.cert_id = new_id;
+        snprintf(what, sizeof(what), "%s is active on certificate %s", argv[i], new_id);
+        rc = tool_wait_for(ctx, what, deadline, tool_assoc_probe, &parg);
+    }
+    if (rc != TOOL_EXIT_OK) {
+        olds = json_dumps(old_ids, JSON_COMPACT);
+        tool_error("rotation stopped after the hostnames were moved to %s; the old hostname "
+                   "certificate(s) %s are still uploaded: run the same command again to "
+                   "finish the rotation", new_id, olds ? olds : "(unknown)");
+        free(olds);
+    }
+    return rc;
+}
+
+int tool_cmd_host_rotate(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv)
+{
+    tool_local_cert lc;
+    json_t *old_ids = json_array(), *enabled = json_array(), *cert = NULL, *result = NULL;
+    json_t *deleted = json_array(), *kept = json_array(), *journal = NULL, *item;
+    const char *new_id = NULL;
+    char jname[128];
+    double deadline;
+    int reused = 0, have_lc = 0, lock = -1, i, rc;
+    size_t j;
+
+    (void)cmd;
+    rc = tool_local_load(ctx, TOOL_CERT_HOSTNAME, &lc);
+    have_lc = rc == TOOL_EXIT_OK;
+    if (rc == TOOL_EXIT_OK) {
+        rc = tool_zone_resolve(ctx);
+    }
+    if (rc == TOOL_EXIT_OK && !ctx->dry_run) {
+        rc = tool_state_lock_zone(ctx, &lock);
+    }
+    if (rc != TOOL_EXIT_OK) {
+        goto cleanup;
+    }
+    /* An interrupted run of this rotation left the certificates it was to
+     * retire: the hosts may already be on the new one, so only the journal
+     * still knows them. */
+    tool_rotate_journal_name(ctx, &lc, jname, sizeof(jname));
+    journal = ctx->dry_run ? NULL : tool_state_journal_load(ctx, jname);
+    json_array_foreach(json_object_get(journal, "old_ids"), j, item) {
+        if (json_is_string(item)) {
+            tool_ids_add(old_ids, json_string_value(item));
+        }
+    }
+    if (journal) {
+        tool_info(ctx, "resuming an interrupted rotation (old certificates to retire: %zu)",
+                  json_array_size(old_ids));
+    }
+    rc = tool_rotate_survey(ctx, argc, argv, old_ids, enabled);
+    if (rc != TOOL_EXIT_OK) {
+        goto cleanup;
+    }
+    if (!ctx->dry_run) {
+        json_decref(journal);
+        journal = json_pack("{s:s, s:s, s:O, s:[]}", "zone_id", ctx->zone_id, "sha256",
+                            lc.sha256, "old_ids", old_ids, "hostnames");
+        for (i = 0; journal && i < argc; i++) {
+            json_array_append_new(json_object_get(journal, "hostnames"), json_string(argv[i]));
+        }
+        if (journal) {
+            tool_state_journal_save(ctx, jname, journal);
+        }
+    }
+    rc = tool_certs_upload(ctx, TOOL_CERT_HOSTNAME, &lc, NULL, &cert, &reused);
+    if (rc != TOOL_EXIT_OK) {
+        goto cleanup;
+    }
+    new_id = tool_json_show(cert, "id");
+    deadline = tool_now() + ctx->wait;
+    /* Associating a certificate that never deploys would leave the hosts
+     * without one: wait first, and change nothing if it fails. */
+    rc = tool_certs_wait_active(ctx, TOOL_CERT_HOSTNAME, new_id, deadline);
+    if (rc != TOOL_EXIT_OK) {
+        tool_error("rotation stopped before any hostname was changed%s",
+                   rc == TOOL_EXIT_TIMEOUT ? " (run the same command again to resume)" : "");
+        goto cleanup;
+    }
+    rc = tool_assoc_put(ctx, argc, argv, new_id, NULL, enabled, &result);
+    if (rc == TOOL_EXIT_OK) {
+        rc = tool_rotate_wait_hosts(ctx, argc, argv, new_id, old_ids, deadline);
+    }
+    if (rc == TOOL_EXIT_OK) {
+        /* Only the named hosts are known to have left the old certificates;
+         * the certificate list tells about others when it carries
+         * associations, and the API refuses to delete one in use. */
+        rc = tool_rotate_retire(ctx, new_id, old_ids, deleted, kept);
+    }
+    if (rc != TOOL_EXIT_OK) {
+        goto cleanup;
+    }
+    if (!ctx->dry_run) {
+        tool_state_journal_remove(ctx, jname);
     }
     tool_print(ctx, "%s\n", new_id);
     if (!ctx->dry_run) {
@@ -569,10 +686,11 @@ cleanup:
                                        reused, "hostnames", hosts, "deleted", deleted, "kept",
                                        kept));
     }
+    tool_state_unlock(lock);
+    json_decref(journal);
     json_decref(old_ids);
+    json_decref(enabled);
     json_decref(cert);
-    json_decref(assoc);
-    json_decref(list);
     json_decref(result);
     json_decref(deleted);
     json_decref(kept);

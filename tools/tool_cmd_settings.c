@@ -35,7 +35,7 @@ int tool_setting_get(tool_ctx *ctx, const char *name, char *value, size_t len)
     if (tool_api_pathf(path, sizeof(path), "/zones/%s/settings/%s", ctx->zone_id, name) != 0) {
         return TOOL_EXIT_FAIL;
     }
-    rc = tool_api_call(ctx, TOOL_GET, path, NULL, 0, &res);
+    rc = tool_api_call(ctx, TOOL_GET, path, NULL, TOOL_API_OBJECT, &res);
     if (rc == TOOL_EXIT_OK) {
         v = tool_json_str(res, "value");
         if (!v) {
@@ -59,10 +59,15 @@ int tool_zone_aop_get(tool_ctx *ctx, int *enabled)
                        ctx->zone_id) != 0) {
         return TOOL_EXIT_FAIL;
     }
-    rc = tool_api_call(ctx, TOOL_GET, path, NULL, 0, &res);
+    rc = tool_api_call(ctx, TOOL_GET, path, NULL, TOOL_API_OBJECT, &res);
     if (rc == TOOL_EXIT_OK) {
         e = json_object_get(res, "enabled");
         /* "It is false by default" (API docs): absent means off. */
+        if (e && !json_is_boolean(e)) {
+            tool_error("malformed response from the API to GET %s: \"enabled\" is not a "
+                       "boolean", path);
+            rc = TOOL_EXIT_FAIL;
+        }
         *enabled = json_is_true(e);
     }
     json_decref(res);
@@ -103,7 +108,7 @@ static int tool_setting_show_or_set(tool_ctx *ctx, const char *name, const char 
             rc = TOOL_EXIT_FAIL;
             goto cleanup;
         }
-        rc = tool_api_call(ctx, TOOL_PATCH, path, body, 0, &res);
+        rc = tool_api_call(ctx, TOOL_PATCH, path, body, ctx->dry_run ? 0 : TOOL_API_OBJECT, &res);
         if (rc != TOOL_EXIT_OK) {
             goto cleanup;
         }
@@ -130,21 +135,30 @@ cleanup:
     return rc;
 }
 
+int tool_check_ssl_mode(tool_ctx *ctx, int argc, char **argv)
+{
+    int i;
+
+    (void)ctx;
+    if (argc == 0) {
+        return TOOL_EXIT_OK;
+    }
+    for (i = 0; tool_ssl_modes[i] && strcmp(tool_ssl_modes[i], argv[0]) != 0; i++) {
+    }
+    if (!tool_ssl_modes[i]) {
+        tool_error("unknown SSL/TLS mode '%s' (off, flexible, full, strict, origin_pull)",
+                   argv[0]);
+        return TOOL_EXIT_USAGE;
+    }
+    return TOOL_EXIT_OK;
+}
+
 int tool_cmd_ssl_mode(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv)
 {
     const char *want = argc > 0 ? argv[0] : NULL;
-    int i, rc;
+    int rc;
 
     (void)cmd;
-    if (want) {
-        for (i = 0; tool_ssl_modes[i] && strcmp(tool_ssl_modes[i], want) != 0; i++) {
-        }
-        if (!tool_ssl_modes[i]) {
-            tool_error("unknown SSL/TLS mode '%s' (off, flexible, full, strict, origin_pull)",
-                       want);
-            return TOOL_EXIT_USAGE;
-        }
-    }
     rc = tool_zone_resolve(ctx);
     if (rc != TOOL_EXIT_OK) {
         return rc;
@@ -152,31 +166,23 @@ int tool_cmd_ssl_mode(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv)
     return tool_setting_show_or_set(ctx, "ssl", "SSL/TLS mode", want, "ssl_mode");
 }
 
-/* "on"/"off" argument, or NULL to show; -1 for anything else. */
-static int tool_on_off(const char *arg, const char **out)
+int tool_check_on_off(tool_ctx *ctx, int argc, char **argv)
 {
-    *out = NULL;
-    if (!arg) {
-        return 0;
+    (void)ctx;
+    if (argc == 0 || strcmp(argv[0], "on") == 0 || strcmp(argv[0], "off") == 0) {
+        return TOOL_EXIT_OK;
     }
-    if (strcmp(arg, "on") == 0 || strcmp(arg, "off") == 0) {
-        *out = arg;
-        return 0;
-    }
-    tool_error("expected 'on' or 'off', not '%s'", arg);
-    return -1;
+    tool_error("expected 'on' or 'off', not '%s'", argv[0]);
+    return TOOL_EXIT_USAGE;
 }
 
 int tool_cmd_global(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv)
 {
     char mode[64];
-    const char *want;
+    const char *want = argc > 0 ? argv[0] : NULL;
     int rc;
 
     (void)cmd;
-    if (tool_on_off(argc > 0 ? argv[0] : NULL, &want) != 0) {
-        return TOOL_EXIT_USAGE;
-    }
     rc = tool_zone_resolve(ctx);
     if (rc != TOOL_EXIT_OK) {
         return rc;
@@ -209,7 +215,7 @@ static int tool_zone_account(tool_ctx *ctx)
     if (tool_api_pathf(path, sizeof(path), "/zones/%s", ctx->zone_id) != 0) {
         return TOOL_EXIT_FAIL;
     }
-    rc = tool_api_call(ctx, TOOL_GET, path, NULL, 0, &zone);
+    rc = tool_api_call(ctx, TOOL_GET, path, NULL, TOOL_API_OBJECT, &zone);
     account = tool_json_str(json_object_get(zone, "account"), "id");
     if (rc == TOOL_EXIT_OK && account) {
         ctx->zone_account_id = strdup(account);
@@ -227,7 +233,8 @@ static int tool_verify_token(tool_ctx *ctx, json_t **token)
     int rc;
 
     if (!account || !*account) {
-        rc = tool_api_call(ctx, TOOL_GET, "/user/tokens/verify", NULL, TOOL_API_NOREPORT, token);
+        rc = tool_api_call(ctx, TOOL_GET, "/user/tokens/verify", NULL,
+                           TOOL_API_NOREPORT | TOOL_API_OBJECT, token);
         if (rc == TOOL_EXIT_OK) {
             return rc;
         }
@@ -253,7 +260,7 @@ static int tool_verify_token(tool_ctx *ctx, json_t **token)
     if (tool_api_pathf(path, sizeof(path), "/accounts/%s/tokens/verify", account) != 0) {
         return TOOL_EXIT_FAIL;
     }
-    return tool_api_call(ctx, TOOL_GET, path, NULL, 0, token);
+    return tool_api_call(ctx, TOOL_GET, path, NULL, TOOL_API_OBJECT, token);
 }
 
 int tool_cmd_verify_token(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv)

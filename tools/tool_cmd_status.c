@@ -63,10 +63,7 @@ int tool_cmd_status(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv)
     json_t *zone_certs = NULL, *host_certs = NULL, *hosts = json_array(), *assoc = NULL, *view;
 
     (void)cmd;
-    rc = tool_hosts_normalize(argc, argv);
-    if (rc == TOOL_EXIT_OK) {
-        rc = tool_zone_resolve(ctx);
-    }
+    rc = tool_zone_resolve(ctx);
     if (rc == TOOL_EXIT_OK) {
         rc = tool_setting_get(ctx, "ssl", ssl, sizeof(ssl));
     }

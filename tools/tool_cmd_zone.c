@@ -3,11 +3,13 @@
  * delete, rotate). */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tool_api.h"
 #include "tool_certs.h"
 #include "tool_cmds.h"
 #include "tool_out.h"
+#include "tool_state.h"
 
 int tool_cmd_zone_enable(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv)
 {
@@ -130,10 +132,6 @@ int tool_show(tool_ctx *ctx, tool_cert_kind kind, const char *id)
     json_t *cert = NULL;
     int rc;
 
-    if (!tool_is_cert_id(id)) {
-        tool_error("'%s' is not a certificate id", id);
-        return TOOL_EXIT_USAGE;
-    }
     rc = tool_zone_resolve(ctx);
     if (rc == TOOL_EXIT_OK) {
         rc = tool_certs_get(ctx, kind, id, 0, &cert);
@@ -192,10 +190,6 @@ int tool_cmd_zone_delete(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **ar
 
     (void)cmd;
     (void)argc;
-    if (!tool_is_cert_id(id)) {
-        tool_error("'%s' is not a certificate id", id);
-        return TOOL_EXIT_USAGE;
-    }
     rc = tool_zone_resolve(ctx);
     if (rc != TOOL_EXIT_OK || ctx->force) {
         goto delete;
@@ -211,7 +205,7 @@ int tool_cmd_zone_delete(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **ar
     json_array_foreach(certs, i, item) {
         int active = strcmp(tool_json_show(item, "status"), "active") == 0;
 
-        if (strcmp(tool_json_show(item, "id"), id) == 0) {
+        if (strcasecmp(tool_json_show(item, "id"), id) == 0) {
             target_active = active;
         } else {
             others += active;
@@ -243,7 +237,7 @@ int tool_cmd_zone_rotate(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **ar
     json_t *before = NULL, *cert = NULL, *deleted = json_array(), *item;
     const char *new_id, *id, *st;
     double deadline;
-    int reused = 0, rc;
+    int reused = 0, lock = -1, rc;
     size_t i;
 
     (void)cmd;
@@ -253,6 +247,9 @@ int tool_cmd_zone_rotate(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **ar
     rc = tool_local_load(ctx, TOOL_CERT_ZONE, &lc);
     if (rc == TOOL_EXIT_OK) {
         rc = tool_zone_resolve(ctx);
+    }
+    if (rc == TOOL_EXIT_OK && !ctx->dry_run) {
+        rc = tool_state_lock_zone(ctx, &lock);
     }
     if (rc == TOOL_EXIT_OK) {
         /* The certificates before the upload are the ones to retire. */
@@ -280,7 +277,7 @@ int tool_cmd_zone_rotate(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **ar
     json_array_foreach(before, i, item) {
         id = tool_json_show(item, "id");
         st = tool_json_show(item, "status");
-        if (strcmp(id, new_id) == 0 || strcmp(st, "pending_deletion") == 0
+        if (strcasecmp(id, new_id) == 0 || strcmp(st, "pending_deletion") == 0
             || strcmp(st, "deleted") == 0) {
             continue;
         }
@@ -320,6 +317,7 @@ cleanup:
                                        "certificate", cert, "reused", reused, "deleted",
                                        deleted));
     }
+    tool_state_unlock(lock);
     json_decref(before);
     json_decref(cert);
     json_decref(deleted);

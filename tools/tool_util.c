@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "tool.h"
+#include "tool_out.h"
 
 double tool_now(void)
 {
@@ -56,6 +57,24 @@ int tool_is_cert_id(const char *s)
         }
     }
     return i > 0 && i <= TOOL_ID_MAX;
+}
+
+void tool_cert_id_lower(char *s)
+{
+    for (; *s; s++) {
+        *s = (char)tolower((unsigned char)*s);
+    }
+}
+
+int tool_check_cert_id(tool_ctx *ctx, int argc, char **argv)
+{
+    (void)ctx;
+    if (argc < 1 || !tool_is_cert_id(argv[0])) {
+        tool_error("'%s' is not a certificate id", argc < 1 ? "" : argv[0]);
+        return TOOL_EXIT_USAGE;
+    }
+    tool_cert_id_lower(argv[0]);
+    return TOOL_EXIT_OK;
 }
 
 void tool_secret_free(char **s)

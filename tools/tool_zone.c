@@ -10,6 +10,17 @@
 #include "tool_api.h"
 #include "tool_out.h"
 
+int tool_zone_check_arg(const char *s)
+{
+    char name[AOP_HOSTNAME_MAX];
+
+    if (tool_is_zone_id(s) || aop_hostname_normalize(s, 0, name) == 0) {
+        return TOOL_EXIT_OK;
+    }
+    tool_error("'%s' is neither a zone name nor a 32-hex zone id", s);
+    return TOOL_EXIT_USAGE;
+}
+
 int tool_zone_resolve(tool_ctx *ctx)
 {
     char name[AOP_HOSTNAME_MAX], path[512];
@@ -40,11 +51,12 @@ int tool_zone_resolve(tool_ctx *ctx)
         return TOOL_EXIT_USAGE;
     }
     escaped = curl_easy_escape(NULL, name, 0);
-    if (!escaped || tool_api_pathf(path, sizeof(path), "/zones?name=%s", escaped) != 0) {
+    /* The most the API gives per page: fewer pages to read. */
+    if (!escaped || tool_api_pathf(path, sizeof(path), "/zones?name=%s&per_page=50", escaped) != 0) {
         goto cleanup;
     }
     /* A read-only lookup: made with --dry-run too. */
-    rc = tool_api_call(ctx, TOOL_GET, path, NULL, 0, &zones);
+    rc = tool_api_get_list(ctx, path, 0, &zones);
     if (rc != TOOL_EXIT_OK) {
         goto cleanup;
     }
@@ -63,7 +75,7 @@ int tool_zone_resolve(tool_ctx *ctx)
         goto cleanup;
     }
     zone = json_array_get(zones, 0);
-    id = tool_json_str(zone, "id");
+    id = tool_json_str(zone, "id"); /* NULL for an item that is not an object */
     if (!id || !tool_is_zone_id(id)) {
         tool_error("the API returned no usable id for zone '%s'", name);
         goto cleanup;
