@@ -5,15 +5,15 @@
 #include "tool_api.h"
 #include "tool_certs.h"
 #include "tool_out.h"
+#include "tool_util.h"
 
-int tool_certs_path(const tool_ctx *ctx, tool_cert_kind kind, const char *cert_id, char *buf,
-                    size_t len)
+/* How many hostname certificates a zone may have (the API's limit). */
+#define TOOL_MAX_HOSTNAME_CERTS 10
+
+const char *tool_certs_base(tool_cert_kind kind)
 {
-    const char *base = kind == TOOL_CERT_ZONE ? "origin_tls_client_auth"
-                                              : "origin_tls_client_auth/hostnames/certificates";
-
-    return tool_api_pathf(buf, len, "/zones/%s/%s%s%s", ctx->zone_id, base,
-                          cert_id ? "/" : "", cert_id ? cert_id : "");
+    return kind == TOOL_CERT_ZONE ? "origin_tls_client_auth"
+                                  : "origin_tls_client_auth/hostnames/certificates";
 }
 
 const char *tool_certs_noun(tool_cert_kind kind)
@@ -86,7 +86,7 @@ static json_t *tool_certs_find_id(const json_t *list, const char *id)
     json_array_foreach(list, i, item) {
         const char *iid = tool_json_str(item, "id");
 
-        if (iid && id && strcmp(iid, id) == 0) {
+        if (tool_id_eq(iid, id)) {
             return item;
         }
     }
@@ -95,28 +95,23 @@ static json_t *tool_certs_find_id(const json_t *list, const char *id)
 
 int tool_certs_list(tool_ctx *ctx, tool_cert_kind kind, json_t **list)
 {
-    char path[512];
     json_t *raw = NULL, *out = json_array(), *item, *view, *prev, *hosts;
     size_t i;
     int rc;
 
     *list = NULL;
     if (!out) {
-        return TOOL_EXIT_FAIL;
+        return tool_exit_code(TOOL_FAILED_MEMORY);
     }
-    if (tool_certs_path(ctx, kind, NULL, path, sizeof(path)) != 0) {
-        rc = TOOL_EXIT_USAGE;
-        goto cleanup;
-    }
-    rc = tool_api_get_list(ctx, path, 0, &raw);
+    rc = tool_api_get_list(ctx, 0, &raw, "/zones/%s/%s", ctx->zone_id, tool_certs_base(kind));
     if (rc != TOOL_EXIT_OK) {
         goto cleanup;
     }
     json_array_foreach(raw, i, item) {
         if (!json_is_object(item)) {
-            tool_error("malformed response from the API to GET %s: item %zu of the list is not "
-                       "an object", path, i);
-            rc = TOOL_EXIT_FAIL;
+            tool_error("malformed response from the API to GET /zones/%s/%s: item %zu of the "
+                       "list is not an object", ctx->zone_id, tool_certs_base(kind), i);
+            rc = tool_exit_code(TOOL_FAILED_MALFORMED);
             goto cleanup;
         }
         view = tool_certs_view(item);
@@ -150,15 +145,12 @@ cleanup:
 int tool_certs_get(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsigned flags,
                    json_t **cert)
 {
-    char path[512];
     json_t *raw = NULL;
     int rc;
 
     *cert = NULL;
-    if (tool_certs_path(ctx, kind, id, path, sizeof(path)) != 0) {
-        return TOOL_EXIT_USAGE;
-    }
-    rc = tool_api_call(ctx, TOOL_GET, path, NULL, flags | TOOL_API_OBJECT, &raw);
+    rc = tool_api_callf(ctx, TOOL_GET, NULL, flags | TOOL_WANT_OBJECT, &raw, "/zones/%s/%s/%s",
+                        ctx->zone_id, tool_certs_base(kind), id);
     if (rc == TOOL_EXIT_OK) {
         *cert = tool_certs_view(raw);
     }
@@ -218,7 +210,8 @@ int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind, const tool_local_cert 
 {
     json_t *fetched = NULL, *body = NULL, *res = NULL, *match;
     const tool_api_error *e;
-    char path[512], why[1024];
+    tool_buf path = TOOL_BUF_INIT;
+    char why[1024];
     int rc, attempt = 0;
 
     *cert = NULL;
@@ -248,28 +241,30 @@ int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind, const tool_local_cert 
                           tool_certs_noun(kind), tool_json_show(match, "id"),
                           tool_json_show(match, "status"));
             }
-            if (kind == TOOL_CERT_HOSTNAME && tool_certs_count_live(list) >= 10) {
+            if (kind == TOOL_CERT_HOSTNAME
+                && tool_certs_count_live(list) >= TOOL_MAX_HOSTNAME_CERTS) {
                 tool_error("the zone already has %d hostname certificates, the API's limit is "
-                           "10; delete one first (cfaop hostname delete-cert ID)",
-                           tool_certs_count_live(list));
-                rc = TOOL_EXIT_FAIL;
+                           "%d; delete one first (cfaop hostname delete-cert ID)",
+                           tool_certs_count_live(list), TOOL_MAX_HOSTNAME_CERTS);
+                rc = tool_exit_code(TOOL_FAILED_STATE);
                 goto cleanup;
             }
             body = tool_local_body(lc);
-            if (!body || tool_certs_path(ctx, kind, NULL, path, sizeof(path)) != 0) {
+            tool_buf_printf(&path, "/zones/%s/%s", ctx->zone_id, tool_certs_base(kind));
+            if (!body || !tool_buf_str(&path)) {
                 tool_error("cannot build the upload request");
-                rc = TOOL_EXIT_FAIL;
+                rc = tool_exit_code(TOOL_FAILED_MEMORY);
                 goto cleanup;
             }
         }
-        rc = tool_api_call(ctx, TOOL_POST, path, body, TOOL_API_NOREPORT, &res);
+        rc = tool_api_call(ctx, TOOL_POST, tool_buf_str(&path), body, TOOL_API_NOREPORT, &res);
         if (rc == TOOL_EXIT_OK) {
-            if (ctx->dry_run) {
+            if (ctx->cfg.dry_run) {
                 *cert = json_pack("{s:s, s:s, s:s, s:s}", "id", TOOL_DRY_RUN_ID, "status",
                                   "dry-run", "sha256", lc->sha256, "expires_on", lc->not_after);
             } else if (!tool_json_str(res, "id")) {
                 tool_error("the API accepted the upload but returned no certificate id");
-                rc = TOOL_EXIT_FAIL;
+                rc = tool_exit_code(TOOL_FAILED_MALFORMED);
                 goto cleanup;
             } else {
                 *cert = tool_certs_view(res);
@@ -301,7 +296,7 @@ int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind, const tool_local_cert 
         list = fetched;
         if (!tool_certs_find_sha(list, lc->sha256, 1) && tool_api_retry_wait(ctx, attempt) != 0) {
             tool_error("upload failed: %s", why);
-            rc = TOOL_EXIT_FAIL;
+            rc = tool_exit_code(TOOL_FAILED_API);
             goto cleanup;
         }
         attempt++;
@@ -309,6 +304,7 @@ int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind, const tool_local_cert 
 
 cleanup:
     tool_local_body_free(body);
+    tool_buf_free(&path);
     json_decref(res);
     json_decref(fetched);
     return rc;
@@ -318,17 +314,18 @@ int tool_wait_for(tool_ctx *ctx, const char *what, double deadline, tool_probe_f
                   void *arg)
 {
     char state[64] = "unknown";
-    int r, announced = 0;
+    int announced = 0, rc = TOOL_EXIT_OK;
+    tool_probe r;
     double now, nap;
 
-    if (ctx->dry_run) {
+    if (ctx->cfg.dry_run) {
         tool_print(ctx, "dry-run: would wait until %s\n", what);
         return TOOL_EXIT_OK;
     }
     for (;;) {
-        r = probe(ctx, arg, state, sizeof(state));
-        if (r < 0) {
-            return -r;
+        r = probe(ctx, arg, state, sizeof(state), &rc);
+        if (r == TOOL_PROBE_ERROR) {
+            return rc;
         }
         if (r == TOOL_PROBE_DONE) {
             tool_info(ctx, "%s: done (%s)", what, state);
@@ -336,18 +333,18 @@ int tool_wait_for(tool_ctx *ctx, const char *what, double deadline, tool_probe_f
         }
         if (r == TOOL_PROBE_FAILED) {
             tool_error("%s: failed, status %s", what, state);
-            return TOOL_EXIT_FAIL;
+            return tool_exit_code(TOOL_FAILED_STATE);
         }
         now = tool_now();
         if (now >= deadline) {
             tool_error("timed out waiting until %s (status still %s); see --wait", what, state);
-            return TOOL_EXIT_TIMEOUT;
+            return tool_exit_code(TOOL_FAILED_TIMEOUT);
         }
         if (!announced) {
             tool_info(ctx, "waiting until %s (status %s)", what, state);
             announced = 1;
         }
-        nap = ctx->poll_interval;
+        nap = ctx->cfg.poll_interval;
         if (nap > deadline - now) {
             nap = deadline - now;
         }
@@ -361,16 +358,16 @@ typedef struct tool_cert_probe_arg {
     int settle; /* done at any status but pending, instead of at active */
 } tool_cert_probe_arg;
 
-static int tool_cert_probe(tool_ctx *ctx, void *argp, char *state, size_t len)
+static tool_probe tool_cert_probe(tool_ctx *ctx, void *argp, char *state, size_t len, int *rc)
 {
     tool_cert_probe_arg *arg = argp;
     json_t *cert = NULL;
     const char *st;
-    int rc, r;
+    tool_probe r;
 
-    rc = tool_certs_get(ctx, arg->kind, arg->id, 0, &cert);
-    if (rc != TOOL_EXIT_OK) {
-        return -rc;
+    *rc = tool_certs_get(ctx, arg->kind, arg->id, 0, &cert);
+    if (*rc != TOOL_EXIT_OK) {
+        return TOOL_PROBE_ERROR;
     }
     st = tool_json_show(cert, "status");
     snprintf(state, len, "%s", st);
@@ -439,6 +436,32 @@ int tool_certs_warn(tool_ctx *ctx, tool_cert_kind kind, const json_t *list)
                   "recently deployed one; delete the others (cfaop zone delete ID)", active);
     }
     return active;
+}
+
+int tool_certs_delete(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsigned flags)
+{
+    json_t *res = NULL;
+    int rc;
+
+    rc = tool_api_callf(ctx, TOOL_DELETE, NULL, flags, &res, "/zones/%s/%s/%s", ctx->zone_id,
+                        tool_certs_base(kind), id);
+    if (rc == TOOL_EXIT_OK && !ctx->cfg.dry_run) {
+        tool_info(ctx, "deleted %s %s (%s)", tool_certs_noun(kind), id,
+                  res ? tool_json_show(res, "status") : "gone");
+    }
+    json_decref(res);
+    return rc;
+}
+
+int tool_certs_delete_reported(tool_ctx *ctx, tool_cert_kind kind, const char *id)
+{
+    int rc = tool_certs_delete(ctx, kind, id, 0);
+
+    if (rc == TOOL_EXIT_OK) {
+        tool_print(ctx, "%s\n", id);
+        tool_out_result(ctx, json_pack("{s:[s]}", "deleted", id));
+    }
+    return rc;
 }
 
 static void tool_certs_days_text(const json_t *cert, char *buf, size_t len)

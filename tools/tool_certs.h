@@ -15,10 +15,9 @@
 /* Id of the certificate a --dry-run upload would create. */
 #define TOOL_DRY_RUN_ID "<new-certificate-id>"
 
-/* "/zones/ID/origin_tls_client_auth" or ".../hostnames/certificates", plus
- * "/CERT_ID" when cert_id is not NULL. */
-int tool_certs_path(const tool_ctx *ctx, tool_cert_kind kind, const char *cert_id, char *buf,
-                    size_t len);
+/* "origin_tls_client_auth" or "origin_tls_client_auth/hostnames/certificates":
+ * where a kind's certificates live under /zones/ID/. */
+const char *tool_certs_base(tool_cert_kind kind);
 
 /* Human name of a kind: "zone certificate" / "hostname certificate". */
 const char *tool_certs_noun(tool_cert_kind kind);
@@ -55,12 +54,13 @@ int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind, const tool_local_cert 
 typedef enum tool_probe {
     TOOL_PROBE_DONE = 0,
     TOOL_PROBE_PENDING,
-    TOOL_PROBE_FAILED /* will not get there (e.g. deployment_timed_out) */
+    TOOL_PROBE_FAILED, /* will not get there (e.g. deployment_timed_out) */
+    TOOL_PROBE_ERROR   /* could not look: *rc holds the exit code */
 } tool_probe;
 
-/* Looks once; sets *state to the status seen (for messages). Returns a
- * tool_probe, or -exit_code when the API call failed. */
-typedef int (*tool_probe_fn)(tool_ctx *ctx, void *arg, char *state, size_t len);
+/* Looks once; sets *state to the status seen (for messages). */
+typedef tool_probe (*tool_probe_fn)(tool_ctx *ctx, void *arg, char *state, size_t len,
+                                    int *rc);
 
 /*
  * Polls `probe` every CFAOP_POLL_INTERVAL seconds until it is done (0),
@@ -82,6 +82,13 @@ int tool_certs_warn(tool_ctx *ctx, tool_cert_kind kind, const json_t *list);
  * (active, timed out, deleted...): before it can be deleted. */
 int tool_certs_wait_settled(tool_ctx *ctx, tool_cert_kind kind, const char *id,
                             double deadline);
+
+/* DELETE of one certificate; says what happened (TOOL_API_NOREPORT: the
+ * caller reports errors). */
+int tool_certs_delete(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsigned flags);
+/* The end of `zone delete` and `hostname delete-cert`: delete, print the
+ * id, set the --json result. */
+int tool_certs_delete_reported(tool_ctx *ctx, tool_cert_kind kind, const char *id);
 
 /* Prints a certificate list as a table (human output). */
 void tool_certs_print_table(tool_ctx *ctx, const json_t *list, const char *indent);

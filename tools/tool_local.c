@@ -20,18 +20,18 @@ int tool_local_load(tool_ctx *ctx, tool_cert_kind kind, tool_local_cert *lc)
     int state = 0, rc = TOOL_EXIT_FAIL;
 
     memset(lc, 0, sizeof(*lc));
-    if (aop_pem_load_file(ctx->cert_file, &lc->certs, &err) != 0) {
+    if (aop_pem_load_file(ctx->opt.cert_file, &lc->certs, &err) != 0) {
         tool_error("%s", err.msg);
         goto cleanup;
     }
     lc->leaf = sk_X509_value(lc->certs, 0);
-    if (aop_key_load_file(ctx->key_file, &lc->key, &err) != 0) {
+    if (aop_key_load_file(ctx->opt.key_file, &lc->key, &err) != 0) {
         tool_error("%s", err.msg);
         goto cleanup;
     }
     if (!aop_key_matches_cert(lc->leaf, lc->key)) {
         tool_error("the private key in %s does not belong to the certificate in %s%s",
-                   ctx->key_file, ctx->cert_file,
+                   ctx->opt.key_file, ctx->opt.cert_file,
                    sk_X509_num(lc->certs) > 1 ? " (its first certificate must be the leaf)" : "");
         goto cleanup;
     }
@@ -39,32 +39,32 @@ int tool_local_load(tool_ctx *ctx, tool_cert_kind kind, tool_local_cert *lc)
         || aop_cert_not_after_iso(lc->leaf, lc->not_after, sizeof(lc->not_after)) != 0
         || aop_cert_days_left(lc->leaf, now, &lc->days_left) != 0
         || aop_cert_validity(lc->leaf, now, &state) < 0) {
-        tool_error("%s: cannot read the certificate's fingerprint or dates", ctx->cert_file);
+        tool_error("%s: cannot read the certificate's fingerprint or dates", ctx->opt.cert_file);
         goto cleanup;
     }
     aop_hex(digest, AOP_SHA256_LEN, lc->sha256);
     if (state > 0) {
         tool_error("the certificate in %s expired on %s; Cloudflare would present an "
                    "expired certificate and the origin would refuse it",
-                   ctx->cert_file, lc->not_after);
+                   ctx->opt.cert_file, lc->not_after);
         goto cleanup;
     }
     if (state < 0) {
-        tool_error("the certificate in %s is not valid yet", ctx->cert_file);
+        tool_error("the certificate in %s is not valid yet", ctx->opt.cert_file);
         goto cleanup;
     }
     if (aop_cert_is_ca(lc->leaf)) {
         if (kind == TOOL_CERT_HOSTNAME) {
             /* The API answers "missing leaf certificate"; say it first. */
             tool_error("the certificate in %s is a CA certificate; per-hostname AOP needs a "
-                       "leaf (client) certificate", ctx->cert_file);
+                       "leaf (client) certificate", ctx->opt.cert_file);
             goto cleanup;
         }
         tool_warn(ctx, "the certificate in %s is a CA certificate; Cloudflare presents it "
-                  "as a client certificate (a leaf is expected)", ctx->cert_file);
+                  "as a client certificate (a leaf is expected)", ctx->opt.cert_file);
     }
     if (lc->days_left < TOOL_EXPIRY_WARN_DAYS) {
-        tool_warn(ctx, "the certificate in %s expires in %d days (%s)", ctx->cert_file,
+        tool_warn(ctx, "the certificate in %s expires in %d days (%s)", ctx->opt.cert_file,
                   lc->days_left, lc->not_after);
     }
     rc = TOOL_EXIT_OK;

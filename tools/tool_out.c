@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "tool_out.h"
+#include "tool_util.h"
 
 /* The last error, repeated in the --json document so that a script reading
  * only stdout still learns why the command failed. */
@@ -152,7 +153,7 @@ void tool_info(tool_ctx *ctx, const char *fmt, ...)
     va_list ap;
     char *msg;
 
-    if (ctx->quiet) {
+    if (ctx->cfg.quiet) {
         return;
     }
     va_start(ap, fmt);
@@ -179,7 +180,7 @@ void tool_print(tool_ctx *ctx, const char *fmt, ...)
 {
     va_list ap;
 
-    if (ctx->json) {
+    if (ctx->cfg.json) {
         return;
     }
     va_start(ap, fmt);
@@ -191,7 +192,7 @@ void tool_print_verbose(tool_ctx *ctx, const char *fmt, ...)
 {
     va_list ap;
 
-    if (ctx->json || ctx->quiet) {
+    if (ctx->cfg.json || ctx->cfg.quiet) {
         return;
     }
     va_start(ap, fmt);
@@ -235,7 +236,7 @@ void tool_out_finish(tool_ctx *ctx, int rc)
 {
     json_t *doc;
 
-    if (!ctx->json) {
+    if (!ctx->cfg.json) {
         return;
     }
     doc = json_is_object(ctx->result) ? json_deep_copy(ctx->result) : json_object();
@@ -251,7 +252,7 @@ void tool_out_finish(tool_ctx *ctx, int rc)
         json_object_set_new(doc, "error", tool_json_text(tool_last_error));
     }
     json_object_set(doc, "warnings", ctx->warnings ? ctx->warnings : json_array());
-    if (ctx->dry_run) {
+    if (ctx->cfg.dry_run) {
         json_object_set_new(doc, "dry_run", json_true());
         json_object_set(doc, "calls", ctx->dry_calls ? ctx->dry_calls : json_array());
     }
