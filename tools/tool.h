@@ -127,12 +127,16 @@ typedef struct tool_option {
     double min;
 } tool_option;
 
-/* What a command needs before it runs; the dispatcher does it once. */
-#define TOOL_NEEDS_ZONE (1u << 0) /* -z resolved to ctx->zone_id */
-#define TOOL_MUTATES (1u << 1)    /* changes state at Cloudflare */
-#define TOOL_MUTATES_WITH_ARG (1u << 2) /* ... only with an argument */
-#define TOOL_NEEDS_CERT (1u << 3) /* --cert and --key, loaded into ctx->cert */
-#define TOOL_TAKES_CERT (1u << 4) /* --cert/--key or --cert-id */
+/* What a command needs before it runs; the dispatcher does it once.
+ * TOOL_NEEDS_ZONE: -z resolved to ctx->zone_id. TOOL_MUTATES: changes
+ * state at Cloudflare (TOOL_MUTATES_WITH_ARG: only with an argument).
+ * TOOL_NEEDS_CERT: --cert and --key, loaded into ctx->cert before any
+ * request. TOOL_TAKES_CERT: --cert/--key (loaded) or --cert-id. */
+#define TOOL_NEEDS_ZONE (1u << 0)
+#define TOOL_MUTATES (1u << 1)
+#define TOOL_MUTATES_WITH_ARG (1u << 2)
+#define TOOL_NEEDS_CERT (1u << 3)
+#define TOOL_TAKES_CERT (1u << 4)
 
 typedef int (*tool_handler)(tool_ctx *ctx);
 

@@ -14,7 +14,7 @@
 /* Error codes that mean the credentials are wrong or lack a permission:
  * malformed header 6003/6111, invalid token 1000, unknown key/email 9103,
  * invalid access token 9109, not authorised 10000. */
-static const int tool_auth_codes[] = {1000, 6003, 6100, 6101, 6102, 6103, 6111,
+static const int tool_auth_codes[] = {1000, 6003, 6100, 6101, 6102,  6103, 6111,
                                       9103, 9106, 9107, 9109, 10000, 10001};
 /* ... and codes that mean the object does not exist: 1415 (certificate id
  * invalid or deleted), 7003 (no route: an invalid identifier). */
@@ -41,7 +41,8 @@ void tool_answer_header(tool_answer *a, const char *line, size_t len, long now)
     double secs;
     time_t when;
 
-    if (len <= sizeof(name) - 1 || strncasecmp(line, name, sizeof(name) - 1) != 0) {
+    if (len <= sizeof(name) - 1
+        || strncasecmp(line, name, sizeof(name) - 1) != 0) {
         return;
     }
     i = sizeof(name) - 1;
@@ -91,7 +92,8 @@ static tool_failure tool_answer_code_failure(int code)
     if (tool_code_in(code, tool_auth_codes, TOOL_NELEMS(tool_auth_codes))) {
         return TOOL_FAILED_CREDENTIALS;
     }
-    if (tool_code_in(code, tool_notfound_codes, TOOL_NELEMS(tool_notfound_codes))) {
+    if (tool_code_in(code, tool_notfound_codes,
+                     TOOL_NELEMS(tool_notfound_codes))) {
         return TOOL_FAILED_NOTFOUND;
     }
     return TOOL_FAILED_NOTHING;
@@ -127,7 +129,8 @@ static const char *tool_answer_text(const json_t *item)
 
 /* Appends "CODE: message" for one error item and its error_chain, and
  * notes the failure the code stands for (credentials win). */
-static void tool_answer_error_item(tool_answer *a, const json_t *item, tool_failure *kind)
+static void tool_answer_error_item(tool_answer *a, const json_t *item,
+                                   tool_failure *kind)
 {
     json_t *code = json_object_get(item, "code"), *sub;
     json_int_t c = json_is_integer(code) ? json_integer_value(code) : 0;
@@ -137,12 +140,14 @@ static void tool_answer_error_item(tool_answer *a, const json_t *item, tool_fail
     if (c && !a->code) {
         a->code = (int)c;
     }
-    if (f == TOOL_FAILED_CREDENTIALS || (f && *kind != TOOL_FAILED_CREDENTIALS)) {
+    if (f == TOOL_FAILED_CREDENTIALS
+        || (f && *kind != TOOL_FAILED_CREDENTIALS)) {
         *kind = f;
     }
     tool_answer_append(a, "%s%" JSON_INTEGER_FORMAT ": %s",
-                       a->message[0] ? "; " : "API error ", c, tool_answer_text(item));
-    json_array_foreach(json_object_get(item, "error_chain"), i, sub) {
+                       a->message[0] ? "; " : "API error ", c,
+                       tool_answer_text(item));
+    json_array_foreach (json_object_get(item, "error_chain"), i, sub) {
         code = json_object_get(sub, "code");
         tool_answer_append(a, " (%" JSON_INTEGER_FORMAT ": %s)",
                            json_is_integer(code) ? json_integer_value(code) : 0,
@@ -151,14 +156,16 @@ static void tool_answer_error_item(tool_answer *a, const json_t *item, tool_fail
 }
 
 /* What to check when the API refuses the credentials. */
-static void tool_answer_auth_hint(tool_answer *a, const char *method, const char *path)
+static void tool_answer_auth_hint(tool_answer *a, const char *method,
+                                  const char *path)
 {
     int get = strcmp(method, "GET") == 0;
     const char *perm = NULL, *rest;
 
     if (a->code != 10000 && a->code != 0) {
-        tool_answer_append(a, " (the credentials are not valid: check them with cfaop "
-                              "verify-token)");
+        tool_answer_append(
+            a, " (the credentials are not valid: check them with cfaop "
+               "verify-token)");
         return;
     }
     rest = strncmp(path, "/zones/", 7) == 0 ? strchr(path + 7, '/') : NULL;
@@ -172,18 +179,25 @@ static void tool_answer_auth_hint(tool_answer *a, const char *method, const char
         perm = get ? "SSL and Certificates Read" : "SSL and Certificates Write";
     }
     if (perm) {
-        tool_answer_append(a, " (the credentials lack a permission: %s %s needs \"%s\" on "
-                              "this zone; check the token's permissions and zones, and the "
-                              "token itself with cfaop verify-token)", method, path, perm);
+        tool_answer_append(
+            a,
+            " (the credentials lack a permission: %s %s needs \"%s\" on "
+            "this zone; check the token's permissions and zones, and the "
+            "token itself with cfaop verify-token)",
+            method, path, perm);
     }
     else {
-        tool_answer_append(a, " (the credentials lack a permission for %s %s; check them "
-                              "with cfaop verify-token)", method, path);
+        tool_answer_append(
+            a,
+            " (the credentials lack a permission for %s %s; check them "
+            "with cfaop verify-token)",
+            method, path);
     }
 }
 
-tool_failure tool_answer_parse(tool_answer *a, const char *method, const char *path,
-                               long status, const char *body, size_t len)
+tool_failure tool_answer_parse(tool_answer *a, const char *method,
+                               const char *path, long status, const char *body,
+                               size_t len)
 {
     json_t *success, *item;
     json_error_t jerr;
@@ -200,13 +214,14 @@ tool_failure tool_answer_parse(tool_answer *a, const char *method, const char *p
         kind = tool_answer_status_failure(status);
         a->failure = kind ? kind : TOOL_FAILED_MALFORMED;
         if (status >= 500) {
-            snprintf(a->message, sizeof(a->message), "%s %s: HTTP %ld from the API", method,
-                     path, status);
+            snprintf(a->message, sizeof(a->message),
+                     "%s %s: HTTP %ld from the API", method, path, status);
         }
         else {
             snprintf(a->message, sizeof(a->message),
-                     "malformed response from the API (HTTP %ld, %s) to %s %s", status,
-                     a->root ? "no \"success\" field" : "not JSON", method, path);
+                     "malformed response from the API (HTTP %ld, %s) to %s %s",
+                     status, a->root ? "no \"success\" field" : "not JSON",
+                     method, path);
         }
         return a->failure;
     }
@@ -214,7 +229,7 @@ tool_failure tool_answer_parse(tool_answer *a, const char *method, const char *p
         a->failure = TOOL_FAILED_NOTHING;
         return a->failure;
     }
-    json_array_foreach(json_object_get(a->root, "errors"), i, item) {
+    json_array_foreach (json_object_get(a->root, "errors"), i, item) {
         tool_answer_error_item(a, item, &kind);
     }
     if (!kind) {
@@ -223,8 +238,8 @@ tool_failure tool_answer_parse(tool_answer *a, const char *method, const char *p
     /* A server error says nothing about the request, whatever its codes. */
     a->failure = kind && status < 500 ? kind : TOOL_FAILED_API;
     if (!a->message[0]) {
-        snprintf(a->message, sizeof(a->message), "%s %s: HTTP %ld from the API", method, path,
-                 status);
+        snprintf(a->message, sizeof(a->message), "%s %s: HTTP %ld from the API",
+                 method, path, status);
     }
     else if (status >= 500) {
         tool_answer_append(a, " (HTTP %ld)", status);
@@ -240,11 +255,14 @@ static const char *tool_json_kind(const json_t *v)
     if (!v || json_is_null(v)) {
         return "null";
     }
-    return json_is_array(v) ? "a list" : json_is_object(v) ? "an object" : "a scalar";
+    return json_is_array(v)    ? "a list"
+           : json_is_object(v) ? "an object"
+                               : "a scalar";
 }
 
-tool_failure tool_answer_result(tool_answer *a, const char *method, const char *path,
-                                unsigned want, json_t **result)
+tool_failure tool_answer_result(tool_answer *a, const char *method,
+                                const char *path, unsigned want,
+                                json_t **result)
 {
     json_t *res = json_object_get(a->root, "result");
 
@@ -252,7 +270,8 @@ tool_failure tool_answer_result(tool_answer *a, const char *method, const char *
     if (((want & TOOL_WANT_ARRAY) && !json_is_array(res))
         || ((want & TOOL_WANT_OBJECT) && !json_is_object(res))) {
         snprintf(a->message, sizeof(a->message),
-                 "malformed response from the API to %s %s: the result is %s, expected %s",
+                 "malformed response from the API to %s %s: the result is %s, "
+                 "expected %s",
                  method, path, tool_json_kind(res),
                  (want & TOOL_WANT_ARRAY) ? "a list" : "an object");
         a->failure = TOOL_FAILED_MALFORMED;
@@ -264,7 +283,8 @@ tool_failure tool_answer_result(tool_answer *a, const char *method, const char *
 
 long tool_answer_total_pages(const tool_answer *a)
 {
-    json_t *pages = json_object_get(json_object_get(a->root, "result_info"), "total_pages");
+    json_t *pages =
+        json_object_get(json_object_get(a->root, "result_info"), "total_pages");
 
     if (!json_is_integer(pages) || json_integer_value(pages) < 0
         || json_integer_value(pages) > 1000000) {

@@ -42,13 +42,15 @@ void tool_answer_header(tool_answer *a, const char *line, size_t len, long now);
  * credentials, not found, API error, malformed answer) with a message that
  * carries the API's own codes and says what to check.
  */
-tool_failure tool_answer_parse(tool_answer *a, const char *method, const char *path,
-                               long status, const char *body, size_t len);
+tool_failure tool_answer_parse(tool_answer *a, const char *method,
+                               const char *path, long status, const char *body,
+                               size_t len);
 
 /* After success: the result (borrowed from a->root, NULL for null) when it
  * has the shape WANT asks for; else TOOL_FAILED_MALFORMED and a message. */
-tool_failure tool_answer_result(tool_answer *a, const char *method, const char *path,
-                                unsigned want, json_t **result);
+tool_failure tool_answer_result(tool_answer *a, const char *method,
+                                const char *path, unsigned want,
+                                json_t **result);
 
 /* result_info.total_pages of a list answer, 0 when absent. */
 long tool_answer_total_pages(const tool_answer *a);

@@ -35,7 +35,7 @@ struct tool_api {
     tool_credentials cred;
     struct curl_slist *headers;      /* auth + Accept */
     struct curl_slist *headers_body; /* the same + Content-Type */
-    STACK_OF(X509) *extra_ca;        /* --cacert, added to the default store */
+    STACK_OF(X509) * extra_ca;       /* --cacert, added to the default store */
     char base[1024];
 
     /* pacing: the start times of the last `rate_limit` requests (a ring) */
@@ -68,7 +68,8 @@ typedef struct tool_api_retries {
     int rate_retries; /* 429 answers waited out so far */
 } tool_api_retries;
 
-static const char *const tool_method_names[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+static const char *const tool_method_names[] = {"GET", "POST", "PUT", "PATCH",
+                                                "DELETE"};
 
 static double tool_env_double(const char *name, double dflt, double min)
 {
@@ -82,7 +83,8 @@ static double tool_env_double(const char *name, double dflt, double min)
     errno = 0;
     v = strtod(s, &end);
     if (errno || *end || !isfinite(v) || v < min) {
-        fprintf(stderr, "warning: ignoring %s=%s (not a number >= %g)\n", name, s, min);
+        fprintf(stderr, "warning: ignoring %s=%s (not a number >= %g)\n", name,
+                s, min);
         return dflt;
     }
     return v;
@@ -114,7 +116,8 @@ static void tool_api_rate_config(struct tool_api *api)
     api->rate_window = w;
     return;
 bad:
-    fprintf(stderr, "warning: ignoring CFAOP_RATE_LIMIT=%s (expected N/SECONDS)\n", s);
+    fprintf(stderr,
+            "warning: ignoring CFAOP_RATE_LIMIT=%s (expected N/SECONDS)\n", s);
 }
 
 /* Wipes and frees a header list: two of its strings hold credentials. */
@@ -130,8 +133,9 @@ static void tool_slist_wipe(struct curl_slist *list)
     curl_slist_free_all(list);
 }
 
-static struct curl_slist *tool_slist_add(struct curl_slist *list, const char *name,
-                                         const char *value, int *ok)
+static struct curl_slist *tool_slist_add(struct curl_slist *list,
+                                         const char *name, const char *value,
+                                         int *ok)
 {
     struct curl_slist *n;
     size_t len = strlen(name) + strlen(value) + 3;
@@ -166,7 +170,8 @@ static struct curl_slist *tool_api_headers(struct tool_api *api, int with_body)
         snprintf(bearer, sizeof(bearer), "Bearer %s", api->cred.token);
         list = tool_slist_add(list, "Authorization", bearer, &ok);
         OPENSSL_cleanse(bearer, sizeof(bearer));
-    } else {
+    }
+    else {
         list = tool_slist_add(list, "X-Auth-Email", api->cred.email, &ok);
         list = tool_slist_add(list, "X-Auth-Key", api->cred.key, &ok);
     }
@@ -215,7 +220,8 @@ int tool_api_init(tool_ctx *ctx, tool_credentials *cred)
         rc = TOOL_EXIT_USAGE;
         goto cleanup;
     }
-    if (ctx->cfg.cacert && aop_pem_load_file(ctx->cfg.cacert, &api->extra_ca, &err) != 0) {
+    if (ctx->cfg.cacert
+        && aop_pem_load_file(ctx->cfg.cacert, &api->extra_ca, &err) != 0) {
         tool_error("--cacert: %s", err.msg);
         rc = TOOL_EXIT_USAGE;
         goto cleanup;
@@ -295,8 +301,11 @@ static void tool_api_pace_wait(tool_ctx *ctx)
     wait = api->stamps[api->stamp_next] + api->rate_window - tool_now();
     if (wait > 0) {
         /* A pause of the tool's own making: say so, or it looks hung. */
-        tool_info(ctx, "cfaop: note: pausing %.1f s to stay under the API rate limit "
-                  "(%d requests in %g s)", wait, api->rate_limit, api->rate_window);
+        tool_info(
+            ctx,
+            "cfaop: note: pausing %.1f s to stay under the API rate limit "
+            "(%d requests in %g s)",
+            wait, api->rate_limit, api->rate_window);
         tool_sleep(wait);
     }
 }
@@ -337,7 +346,8 @@ static size_t tool_api_header_cb(char *data, size_t size, size_t n, void *userp)
 
 /* Adds --cacert's certificates to the store libcurl already filled with the
  * system's CAs: --cacert adds trust, it never replaces or disables it. */
-static CURLcode tool_api_sslctx_cb(CURL *curl TOOL_UNUSED, void *sslctx, void *userp)
+static CURLcode tool_api_sslctx_cb(CURL *curl TOOL_UNUSED, void *sslctx,
+                                   void *userp)
 {
     struct tool_api *api = userp;
     X509_STORE *store = SSL_CTX_get_cert_store((SSL_CTX *)sslctx);
@@ -358,8 +368,8 @@ static int tool_api_backend_is_openssl(void)
 }
 
 /* The options every request has; live connections survive the reset. */
-static void tool_api_setopt_common(tool_ctx *ctx, const char *url, int with_body,
-                                   tool_api_reply *r)
+static void tool_api_setopt_common(tool_ctx *ctx, const char *url,
+                                   int with_body, tool_api_reply *r)
 {
     CURL *c = ctx->api->curl;
     long ms = (long)(ctx->cfg.timeout * 1000.0);
@@ -422,17 +432,19 @@ static void tool_api_perform(tool_ctx *ctx, tool_method method, const char *url,
     }
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)strlen(body));
     }
     r->curl_rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     r->answer.status = status;
     if (r->curl_rc != CURLE_OK && !r->curl_err[0]) {
-        snprintf(r->curl_err, sizeof(r->curl_err), "%s", curl_easy_strerror(r->curl_rc));
+        snprintf(r->curl_err, sizeof(r->curl_err), "%s",
+                 curl_easy_strerror(r->curl_rc));
     }
     if (r->curl_rc != CURLE_OK && r->overflow) {
-        snprintf(r->curl_err, sizeof(r->curl_err), "response larger than %u bytes",
-                 TOOL_API_MAX_BODY);
+        snprintf(r->curl_err, sizeof(r->curl_err),
+                 "response larger than %u bytes", TOOL_API_MAX_BODY);
     }
 }
 
@@ -482,19 +494,20 @@ int tool_api_retry_wait(tool_ctx *ctx, int attempt)
     return 0;
 }
 
-static void tool_api_dry_run(tool_ctx *ctx, tool_method method, const char *path,
-                             const json_t *body)
+static void tool_api_dry_run(tool_ctx *ctx, tool_method method,
+                             const char *path, const json_t *body)
 {
     json_t *shown = tool_json_redacted(body);
-    json_t *call = json_pack("{s:s, s:s, s:O}", "method", tool_method_names[method], "path",
-                             path, "body", shown);
+    json_t *call =
+        json_pack("{s:s, s:s, s:O}", "method", tool_method_names[method],
+                  "path", path, "body", shown);
     char *text = body ? json_dumps(shown, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
     if (call && ctx->dry_calls) {
         json_array_append(ctx->dry_calls, call);
     }
-    tool_print(ctx, "dry-run: %s %s%s%s\n", tool_method_names[method], path, text ? " " : "",
-               text ? text : "");
+    tool_print(ctx, "dry-run: %s %s%s%s\n", tool_method_names[method], path,
+               text ? " " : "", text ? text : "");
     free(text);
     json_decref(call);
     json_decref(shown);
@@ -502,7 +515,8 @@ static void tool_api_dry_run(tool_ctx *ctx, tool_method method, const char *path
 
 /* One attempt, paced, logged with -v, and judged. */
 static void tool_api_attempt(tool_ctx *ctx, tool_method method, const char *url,
-                             const char *path, const char *payload, tool_api_reply *r)
+                             const char *path, const char *payload,
+                             tool_api_reply *r)
 {
     const char *name = tool_method_names[method];
     double t0;
@@ -517,22 +531,22 @@ static void tool_api_attempt(tool_ctx *ctx, tool_method method, const char *url,
     tool_api_perform(ctx, method, url, payload, r);
     tool_api_pace_record(ctx->api);
     if (ctx->cfg.verbose && r->curl_rc == CURLE_OK) {
-        fprintf(stderr, "cfaop: %s %s -> %ld (%.0f ms)\n", name, path, r->answer.status,
-                (tool_now() - t0) * 1000.0);
+        fprintf(stderr, "cfaop: %s %s -> %ld (%.0f ms)\n", name, path,
+                r->answer.status, (tool_now() - t0) * 1000.0);
     }
     else if (ctx->cfg.verbose) {
-        fprintf(stderr, "cfaop: %s %s -> failed: %s (%.0f ms)\n", name, path, r->curl_err,
-                (tool_now() - t0) * 1000.0);
+        fprintf(stderr, "cfaop: %s %s -> failed: %s (%.0f ms)\n", name, path,
+                r->curl_err, (tool_now() - t0) * 1000.0);
     }
     if (r->curl_rc == CURLE_OK) {
-        tool_answer_parse(&r->answer, name, path, r->answer.status, tool_buf_str(&r->body),
-                          r->body.len);
+        tool_answer_parse(&r->answer, name, path, r->answer.status,
+                          tool_buf_str(&r->body), r->body.len);
         return;
     }
     r->answer.status = 0;
     r->answer.failure = TOOL_FAILED_TRANSPORT;
-    snprintf(r->answer.message, sizeof(r->answer.message), "%s %s: %s%s", name, path,
-             r->curl_err,
+    snprintf(r->answer.message, sizeof(r->answer.message), "%s %s: %s%s", name,
+             path, r->curl_err,
              r->curl_rc == CURLE_PEER_FAILED_VERIFICATION
                  ? " (the API's TLS certificate is not trusted; see --cacert)"
                  : "");
@@ -544,8 +558,9 @@ static void tool_api_attempt(tool_ctx *ctx, tool_method method, const char *url,
  * repeat it; a 5xx or a transport failure is repeated only when the call is
  * idempotent or was never sent.
  */
-static double tool_api_retry_delay(tool_ctx *ctx, tool_method method, const char *path,
-                                   const tool_api_reply *r, tool_api_retries *n)
+static double tool_api_retry_delay(tool_ctx *ctx, tool_method method,
+                                   const char *path, const tool_api_reply *r,
+                                   tool_api_retries *n)
 {
     struct tool_api *api = ctx->api;
     int sent = r->curl_rc == CURLE_OK || !tool_api_not_sent(r->curl_rc);
@@ -553,15 +568,20 @@ static double tool_api_retry_delay(tool_ctx *ctx, tool_method method, const char
 
     if (r->curl_rc == CURLE_OK && r->answer.status == 429
         && n->rate_retries < TOOL_API_MAX_RATE_RETRIES) {
-        wait = r->answer.retry_after >= 0 ? r->answer.retry_after
-                                          : tool_api_backoff(api, n->rate_retries);
-        wait = wait > TOOL_API_MAX_RETRY_AFTER ? TOOL_API_MAX_RETRY_AFTER : wait;
+        wait = r->answer.retry_after >= 0
+                   ? r->answer.retry_after
+                   : tool_api_backoff(api, n->rate_retries);
+        wait =
+            wait > TOOL_API_MAX_RETRY_AFTER ? TOOL_API_MAX_RETRY_AFTER : wait;
         n->rate_retries++;
-        tool_info(ctx, "cfaop: rate limited by the API (HTTP 429); retrying %s %s in %.1f s",
+        tool_info(ctx,
+                  "cfaop: rate limited by the API (HTTP 429); retrying %s %s "
+                  "in %.1f s",
                   tool_method_names[method], path, wait);
         return wait;
     }
-    if (r->curl_rc == CURLE_OK ? r->answer.status < 500 : !tool_api_transient(r->curl_rc)) {
+    if (r->curl_rc == CURLE_OK ? r->answer.status < 500
+                               : !tool_api_transient(r->curl_rc)) {
         return -1;
     }
     if ((method == TOOL_POST && sent) || n->attempt >= api->max_retries) {
@@ -569,14 +589,14 @@ static double tool_api_retry_delay(tool_ctx *ctx, tool_method method, const char
     }
     wait = tool_api_backoff(api, n->attempt);
     n->attempt++;
-    tool_info(ctx, "cfaop: %s; retrying in %.1f s (attempt %d of %d)", r->answer.message, wait,
-              n->attempt + 1, api->max_retries + 1);
+    tool_info(ctx, "cfaop: %s; retrying in %.1f s (attempt %d of %d)",
+              r->answer.message, wait, n->attempt + 1, api->max_retries + 1);
     return wait;
 }
 
 /* Records the final reply in api->last; TOOL_EXIT_OK or its exit code. */
-static int tool_api_conclude(tool_ctx *ctx, tool_method method, const tool_api_reply *r,
-                             const tool_api_retries *n)
+static int tool_api_conclude(tool_ctx *ctx, tool_method method,
+                             const tool_api_reply *r, const tool_api_retries *n)
 {
     tool_api_error *e = &ctx->api->last;
     const tool_answer *a = &r->answer;
@@ -595,7 +615,8 @@ static int tool_api_conclude(tool_ctx *ctx, tool_method method, const tool_api_r
     e->exit_code = tool_exit_code(a->failure);
     snprintf(e->message, sizeof(e->message), "%s", a->message);
     if (method == TOOL_POST
-        && ((r->curl_rc != CURLE_OK && !tool_api_not_sent(r->curl_rc)) || a->status >= 500
+        && ((r->curl_rc != CURLE_OK && !tool_api_not_sent(r->curl_rc))
+            || a->status >= 500
             || !json_is_boolean(json_object_get(a->root, "success")))) {
         /* The upload may have landed: the caller must look before it tries
          * again. */
@@ -606,8 +627,9 @@ static int tool_api_conclude(tool_ctx *ctx, tool_method method, const tool_api_r
 
 /* The call with its retries; on success the judged answer is moved into
  * *answer (its root NULL with --dry-run or after a repeated DELETE). */
-static int tool_api_exchange(tool_ctx *ctx, tool_method method, const char *path,
-                             const json_t *body, unsigned flags, tool_answer *answer)
+static int tool_api_exchange(tool_ctx *ctx, tool_method method,
+                             const char *path, const json_t *body,
+                             unsigned flags, tool_answer *answer)
 {
     tool_api_reply reply;
     tool_api_retries retries = {0, 0};
@@ -628,12 +650,14 @@ static int tool_api_exchange(tool_ctx *ctx, tool_method method, const char *path
     /* May hold a private key: wiped before it is freed. */
     payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
     if (!tool_buf_str(&url) || (body && !payload)) {
-        snprintf(ctx->api->last.message, sizeof(ctx->api->last.message), "out of memory");
+        snprintf(ctx->api->last.message, sizeof(ctx->api->last.message),
+                 "out of memory");
         ctx->api->last.exit_code = rc = tool_exit_code(TOOL_FAILED_MEMORY);
         goto cleanup;
     }
     for (;;) {
-        tool_api_attempt(ctx, method, tool_buf_str(&url), path, payload, &reply);
+        tool_api_attempt(ctx, method, tool_buf_str(&url), path, payload,
+                         &reply);
         wait = tool_api_retry_delay(ctx, method, path, &reply, &retries);
         if (wait < 0) {
             break;
@@ -660,8 +684,8 @@ cleanup:
     return rc;
 }
 
-int tool_api_call(tool_ctx *ctx, tool_method method, const char *path, const json_t *body,
-                  unsigned flags, json_t **result)
+int tool_api_call(tool_ctx *ctx, tool_method method, const char *path,
+                  const json_t *body, unsigned flags, json_t **result)
 {
     tool_api_error *e = &ctx->api->last;
     tool_answer answer;
@@ -675,7 +699,8 @@ int tool_api_call(tool_ctx *ctx, tool_method method, const char *path, const jso
     if (rc != TOOL_EXIT_OK || !answer.root) {
         return rc; /* a failure, --dry-run, or a repeated DELETE: no result */
     }
-    if (tool_answer_result(&answer, tool_method_names[method], path, flags, &res)
+    if (tool_answer_result(&answer, tool_method_names[method], path, flags,
+                           &res)
         != TOOL_FAILED_NOTHING) {
         snprintf(e->message, sizeof(e->message), "%s", answer.message);
         e->exit_code = rc = tool_exit_code(answer.failure);
@@ -690,8 +715,8 @@ int tool_api_call(tool_ctx *ctx, tool_method method, const char *path, const jso
     return rc;
 }
 
-int tool_api_callf(tool_ctx *ctx, tool_method method, const json_t *body, unsigned flags,
-                   json_t **result, const char *fmt, ...)
+int tool_api_callf(tool_ctx *ctx, tool_method method, const json_t *body,
+                   unsigned flags, json_t **result, const char *fmt, ...)
 {
     tool_buf path = TOOL_BUF_INIT;
     va_list ap;
@@ -717,8 +742,8 @@ int tool_api_callf(tool_ctx *ctx, tool_method method, const json_t *body, unsign
 
 /* Appends page `page` of the list at `path` to `all`; *pages gets the
  * answer's total_pages (0 when it has none or the page was empty). */
-static int tool_api_get_page(tool_ctx *ctx, const char *path, long page, unsigned flags,
-                             json_t *all, long *pages)
+static int tool_api_get_page(tool_ctx *ctx, const char *path, long page,
+                             unsigned flags, json_t *all, long *pages)
 {
     tool_buf page_path = TOOL_BUF_INIT;
     tool_answer answer;
@@ -730,29 +755,34 @@ static int tool_api_get_page(tool_ctx *ctx, const char *path, long page, unsigne
         tool_buf_printf(&page_path, "%s", path);
     }
     else {
-        tool_buf_printf(&page_path, "%s%cpage=%ld", path, strchr(path, '?') ? '&' : '?', page);
+        tool_buf_printf(&page_path, "%s%cpage=%ld", path,
+                        strchr(path, '?') ? '&' : '?', page);
     }
     if (!tool_buf_str(&page_path)) {
         tool_error("out of memory");
         return tool_exit_code(TOOL_FAILED_MEMORY);
     }
-    rc = tool_api_exchange(ctx, TOOL_GET, tool_buf_str(&page_path), NULL, flags, &answer);
+    rc = tool_api_exchange(ctx, TOOL_GET, tool_buf_str(&page_path), NULL, flags,
+                           &answer);
     if (rc == TOOL_EXIT_OK
-        && tool_answer_result(&answer, "GET", tool_buf_str(&page_path), TOOL_WANT_ARRAY, &res)
+        && tool_answer_result(&answer, "GET", tool_buf_str(&page_path),
+                              TOOL_WANT_ARRAY, &res)
                != TOOL_FAILED_NOTHING) {
         tool_error("%s", answer.message);
         rc = tool_exit_code(answer.failure);
     }
     if (rc == TOOL_EXIT_OK) {
         json_array_extend(all, res);
-        *pages = json_array_size(res) > 0 ? tool_answer_total_pages(&answer) : 0;
+        *pages =
+            json_array_size(res) > 0 ? tool_answer_total_pages(&answer) : 0;
     }
     tool_answer_free(&answer);
     tool_buf_free(&page_path);
     return rc;
 }
 
-int tool_api_get_list(tool_ctx *ctx, unsigned flags, json_t **list, const char *fmt, ...)
+int tool_api_get_list(tool_ctx *ctx, unsigned flags, json_t **list,
+                      const char *fmt, ...)
 {
     tool_buf path = TOOL_BUF_INIT;
     json_t *all = json_array();
@@ -769,13 +799,14 @@ int tool_api_get_list(tool_ctx *ctx, unsigned flags, json_t **list, const char *
         rc = tool_exit_code(TOOL_FAILED_MEMORY);
     }
     for (page = 1; rc == TOOL_EXIT_OK; page++) {
-        rc = tool_api_get_page(ctx, tool_buf_str(&path), page, flags, all, &pages);
+        rc = tool_api_get_page(ctx, tool_buf_str(&path), page, flags, all,
+                               &pages);
         if (rc != TOOL_EXIT_OK || pages <= page) {
             break;
         }
         if (page >= TOOL_API_MAX_PAGES) {
-            tool_error("GET %s: more than %d pages; giving up", tool_buf_str(&path),
-                       TOOL_API_MAX_PAGES);
+            tool_error("GET %s: more than %d pages; giving up",
+                       tool_buf_str(&path), TOOL_API_MAX_PAGES);
             rc = tool_exit_code(TOOL_FAILED_MALFORMED);
         }
     }

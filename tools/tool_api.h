@@ -42,7 +42,8 @@ typedef struct tool_credentials {
 /* Flags of tool_api_call: TOOL_WANT_ARRAY / TOOL_WANT_OBJECT (the result
  * must have that shape: null or another shape is a malformed answer, never
  * taken for an empty one), and: */
-#define TOOL_API_NOREPORT (1u << 0) /* the caller reports (or tolerates) errors */
+#define TOOL_API_NOREPORT \
+    (1u << 0) /* the caller reports (or tolerates) errors */
 
 int tool_api_init(tool_ctx *ctx, tool_credentials *cred);
 void tool_api_free(tool_ctx *ctx);

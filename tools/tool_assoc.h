@@ -30,7 +30,8 @@ int tool_assoc_put(tool_ctx *ctx, int argc, char **argv, const char *cert_id,
                    json_t *cert_ids, json_t *enabled, json_t **result);
 /* Prints a PUT's answer per hostname and sets it as the --json result. */
 void tool_assoc_report_put(tool_ctx *ctx, int argc, char **argv,
-                           const char *cert_id, json_t *enabled, json_t *result);
+                           const char *cert_id, json_t *enabled,
+                           json_t *result);
 
 /* Waits until HOST's association is active on certificate CERT_ID. */
 int tool_assoc_wait_active(tool_ctx *ctx, const char *host, const char *cert_id,

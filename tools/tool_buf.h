@@ -17,7 +17,10 @@ typedef struct tool_buf {
     int failed;
 } tool_buf;
 
-#define TOOL_BUF_INIT {NULL, 0, 0, 0}
+#define TOOL_BUF_INIT \
+    {                 \
+        NULL, 0, 0, 0 \
+    }
 
 #if defined(__GNUC__)
 #define TOOL_BUF_PRINTF(a, b) __attribute__((format(printf, a, b)))

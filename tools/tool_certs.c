@@ -12,8 +12,9 @@
 
 const char *tool_certs_base(tool_cert_kind kind)
 {
-    return kind == TOOL_CERT_ZONE ? "origin_tls_client_auth"
-                                  : "origin_tls_client_auth/hostnames/certificates";
+    return kind == TOOL_CERT_ZONE
+               ? "origin_tls_client_auth"
+               : "origin_tls_client_auth/hostnames/certificates";
 }
 
 const char *tool_certs_noun(tool_cert_kind kind)
@@ -23,11 +24,14 @@ const char *tool_certs_noun(tool_cert_kind kind)
 
 int tool_certs_status_live(const char *status)
 {
-    return status && (strcmp(status, "active") == 0 || strcmp(status, "pending_deployment") == 0
-                      || strcmp(status, "initializing") == 0);
+    return status
+           && (strcmp(status, "active") == 0
+               || strcmp(status, "pending_deployment") == 0
+               || strcmp(status, "initializing") == 0);
 }
 
-static void tool_copy_field(json_t *out, const json_t *raw, const char *key, const char *alt)
+static void tool_copy_field(json_t *out, const json_t *raw, const char *key,
+                            const char *alt)
 {
     json_t *v = json_object_get(raw, key);
 
@@ -59,7 +63,8 @@ json_t *tool_certs_view(const json_t *raw)
         status = tool_json_str(raw, "status");
     }
     json_object_set_new(out, "id", id ? json_string(id) : json_null());
-    json_object_set_new(out, "status", status ? json_string(status) : json_null());
+    json_object_set_new(out, "status",
+                        status ? json_string(status) : json_null());
     tool_copy_field(out, raw, "expires_on", NULL);
     tool_copy_field(out, raw, "issuer", NULL);
     tool_copy_field(out, raw, "serial_number", NULL);
@@ -68,10 +73,12 @@ json_t *tool_certs_view(const json_t *raw)
     tool_copy_field(out, raw, "certificate", NULL);
     tool_remote_facts(raw, sha, &days, &have_days);
     json_object_set_new(out, "sha256", sha[0] ? json_string(sha) : json_null());
-    json_object_set_new(out, "days_left", have_days ? json_integer(days) : json_null());
+    json_object_set_new(out, "days_left",
+                        have_days ? json_integer(days) : json_null());
     if (host && !json_is_null(json_object_get(raw, "enabled"))) {
         json_object_set_new(out, "hostnames",
-                            json_pack("[{s:s, s:O?, s:O?}]", "hostname", host, "enabled",
+                            json_pack("[{s:s, s:O?, s:O?}]", "hostname", host,
+                                      "enabled",
                                       json_object_get(raw, "enabled"), "status",
                                       json_object_get(raw, "status")));
     }
@@ -83,7 +90,7 @@ static json_t *tool_certs_find_id(const json_t *list, const char *id)
     json_t *item;
     size_t i;
 
-    json_array_foreach(list, i, item) {
+    json_array_foreach (list, i, item) {
         const char *iid = tool_json_str(item, "id");
 
         if (tool_id_eq(iid, id)) {
@@ -103,14 +110,17 @@ int tool_certs_list(tool_ctx *ctx, tool_cert_kind kind, json_t **list)
     if (!out) {
         return tool_exit_code(TOOL_FAILED_MEMORY);
     }
-    rc = tool_api_get_list(ctx, 0, &raw, "/zones/%s/%s", ctx->zone_id, tool_certs_base(kind));
+    rc = tool_api_get_list(ctx, 0, &raw, "/zones/%s/%s", ctx->zone_id,
+                           tool_certs_base(kind));
     if (rc != TOOL_EXIT_OK) {
         goto cleanup;
     }
-    json_array_foreach(raw, i, item) {
+    json_array_foreach (raw, i, item) {
         if (!json_is_object(item)) {
-            tool_error("malformed response from the API to GET /zones/%s/%s: item %zu of the "
-                       "list is not an object", ctx->zone_id, tool_certs_base(kind), i);
+            tool_error("malformed response from the API to GET /zones/%s/%s: "
+                       "item %zu of the "
+                       "list is not an object",
+                       ctx->zone_id, tool_certs_base(kind), i);
             rc = tool_exit_code(TOOL_FAILED_MALFORMED);
             goto cleanup;
         }
@@ -129,7 +139,8 @@ int tool_certs_list(tool_ctx *ctx, tool_cert_kind kind, json_t **list)
                 json_array_extend(json_object_get(prev, "hostnames"), hosts);
             }
             json_decref(view);
-        } else {
+        }
+        else {
             json_array_append_new(out, view);
         }
     }
@@ -142,15 +153,16 @@ cleanup:
     return rc;
 }
 
-int tool_certs_get(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsigned flags,
-                   json_t **cert)
+int tool_certs_get(tool_ctx *ctx, tool_cert_kind kind, const char *id,
+                   unsigned flags, json_t **cert)
 {
     json_t *raw = NULL;
     int rc;
 
     *cert = NULL;
-    rc = tool_api_callf(ctx, TOOL_GET, NULL, flags | TOOL_WANT_OBJECT, &raw, "/zones/%s/%s/%s",
-                        ctx->zone_id, tool_certs_base(kind), id);
+    rc = tool_api_callf(ctx, TOOL_GET, NULL, flags | TOOL_WANT_OBJECT, &raw,
+                        "/zones/%s/%s/%s", ctx->zone_id, tool_certs_base(kind),
+                        id);
     if (rc == TOOL_EXIT_OK) {
         *cert = tool_certs_view(raw);
     }
@@ -160,12 +172,13 @@ int tool_certs_get(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsigned 
 
 /* The live certificate with this fingerprint, preferring an active one and
  * then the most recently uploaded. */
-static json_t *tool_certs_find_sha(const json_t *list, const char *sha, int live)
+static json_t *tool_certs_find_sha(const json_t *list, const char *sha,
+                                   int live)
 {
     json_t *item, *best = NULL;
     size_t i;
 
-    json_array_foreach(list, i, item) {
+    json_array_foreach (list, i, item) {
         const char *s = tool_json_str(item, "sha256");
         const char *st = tool_json_str(item, "status");
 
@@ -174,7 +187,8 @@ static json_t *tool_certs_find_sha(const json_t *list, const char *sha, int live
         }
         if (!best) {
             best = item;
-        } else {
+        }
+        else {
             int a = st && strcmp(st, "active") == 0;
             int b = strcmp(tool_json_show(best, "status"), "active") == 0;
             const char *ua = tool_json_show(item, "uploaded_on");
@@ -194,19 +208,22 @@ static int tool_certs_count_live(const json_t *list)
     size_t i;
     int n = 0;
 
-    json_array_foreach(list, i, item) {
+    json_array_foreach (list, i, item) {
         const char *st = tool_json_str(item, "status");
 
         /* Anything not gone counts against the API's limit. */
-        if (!st || (strcmp(st, "deleted") != 0 && strcmp(st, "pending_deletion") != 0)) {
+        if (!st
+            || (strcmp(st, "deleted") != 0
+                && strcmp(st, "pending_deletion") != 0)) {
             n++;
         }
     }
     return n;
 }
 
-int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind, const tool_local_cert *lc,
-                      const json_t *list, json_t **cert, int *reused)
+int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind,
+                      const tool_local_cert *lc, const json_t *list,
+                      json_t **cert, int *reused)
 {
     json_t *fetched = NULL, *body = NULL, *res = NULL, *match;
     const tool_api_error *e;
@@ -228,51 +245,64 @@ int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind, const tool_local_cert 
         if (match) {
             *cert = json_incref(match);
             *reused = 1;
-            tool_info(ctx, "%s %s is already uploaded (%s); reusing it", tool_certs_noun(kind),
-                      tool_json_show(match, "id"), tool_json_show(match, "status"));
+            tool_info(ctx, "%s %s is already uploaded (%s); reusing it",
+                      tool_certs_noun(kind), tool_json_show(match, "id"),
+                      tool_json_show(match, "status"));
             rc = TOOL_EXIT_OK;
             goto cleanup;
         }
         if (attempt == 0) {
             match = tool_certs_find_sha(list, lc->sha256, 0);
             if (match) {
-                tool_warn(ctx, "an earlier upload of this certificate, %s %s, is %s; "
-                          "uploading it again (delete the stale one when done)",
-                          tool_certs_noun(kind), tool_json_show(match, "id"),
-                          tool_json_show(match, "status"));
+                tool_warn(
+                    ctx,
+                    "an earlier upload of this certificate, %s %s, is %s; "
+                    "uploading it again (delete the stale one when done)",
+                    tool_certs_noun(kind), tool_json_show(match, "id"),
+                    tool_json_show(match, "status"));
             }
             if (kind == TOOL_CERT_HOSTNAME
                 && tool_certs_count_live(list) >= TOOL_MAX_HOSTNAME_CERTS) {
-                tool_error("the zone already has %d hostname certificates, the API's limit is "
-                           "%d; delete one first (cfaop hostname delete-cert ID)",
-                           tool_certs_count_live(list), TOOL_MAX_HOSTNAME_CERTS);
+                tool_error(
+                    "the zone already has %d hostname certificates, the API's "
+                    "limit is "
+                    "%d; delete one first (cfaop hostname delete-cert ID)",
+                    tool_certs_count_live(list), TOOL_MAX_HOSTNAME_CERTS);
                 rc = tool_exit_code(TOOL_FAILED_STATE);
                 goto cleanup;
             }
             body = tool_local_body(lc);
-            tool_buf_printf(&path, "/zones/%s/%s", ctx->zone_id, tool_certs_base(kind));
+            tool_buf_printf(&path, "/zones/%s/%s", ctx->zone_id,
+                            tool_certs_base(kind));
             if (!body || !tool_buf_str(&path)) {
                 tool_error("cannot build the upload request");
                 rc = tool_exit_code(TOOL_FAILED_MEMORY);
                 goto cleanup;
             }
         }
-        rc = tool_api_call(ctx, TOOL_POST, tool_buf_str(&path), body, TOOL_API_NOREPORT, &res);
+        rc = tool_api_call(ctx, TOOL_POST, tool_buf_str(&path), body,
+                           TOOL_API_NOREPORT, &res);
         if (rc == TOOL_EXIT_OK) {
             if (ctx->cfg.dry_run) {
-                *cert = json_pack("{s:s, s:s, s:s, s:s}", "id", TOOL_DRY_RUN_ID, "status",
-                                  "dry-run", "sha256", lc->sha256, "expires_on", lc->not_after);
-            } else if (!tool_json_str(res, "id")) {
-                tool_error("the API accepted the upload but returned no certificate id");
+                *cert = json_pack("{s:s, s:s, s:s, s:s}", "id", TOOL_DRY_RUN_ID,
+                                  "status", "dry-run", "sha256", lc->sha256,
+                                  "expires_on", lc->not_after);
+            }
+            else if (!tool_json_str(res, "id")) {
+                tool_error("the API accepted the upload but returned no "
+                           "certificate id");
                 rc = tool_exit_code(TOOL_FAILED_MALFORMED);
                 goto cleanup;
-            } else {
+            }
+            else {
                 *cert = tool_certs_view(res);
                 if (*cert && json_is_null(json_object_get(*cert, "sha256"))) {
-                    json_object_set_new(*cert, "sha256", json_string(lc->sha256));
+                    json_object_set_new(*cert, "sha256",
+                                        json_string(lc->sha256));
                 }
                 tool_info(ctx, "uploaded %s %s (%s)", tool_certs_noun(kind),
-                          tool_json_show(*cert, "id"), tool_json_show(*cert, "status"));
+                          tool_json_show(*cert, "id"),
+                          tool_json_show(*cert, "status"));
             }
             goto cleanup;
         }
@@ -284,17 +314,21 @@ int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind, const tool_local_cert 
         /* The upload may have landed: look before sending it again, so
          * that a certificate is never uploaded twice. */
         snprintf(why, sizeof(why), "%s", e->message);
-        tool_info(ctx, "upload outcome unknown (%s); checking whether it landed", why);
+        tool_info(ctx,
+                  "upload outcome unknown (%s); checking whether it landed",
+                  why);
         json_decref(fetched);
         fetched = NULL;
         rc = tool_certs_list(ctx, kind, &fetched);
         if (rc != TOOL_EXIT_OK) {
-            tool_error("cannot tell whether the upload landed; run the command again, it "
+            tool_error("cannot tell whether the upload landed; run the command "
+                       "again, it "
                        "reuses the certificate if it did");
             goto cleanup;
         }
         list = fetched;
-        if (!tool_certs_find_sha(list, lc->sha256, 1) && tool_api_retry_wait(ctx, attempt) != 0) {
+        if (!tool_certs_find_sha(list, lc->sha256, 1)
+            && tool_api_retry_wait(ctx, attempt) != 0) {
             tool_error("upload failed: %s", why);
             rc = tool_exit_code(TOOL_FAILED_API);
             goto cleanup;
@@ -310,8 +344,8 @@ cleanup:
     return rc;
 }
 
-int tool_wait_for(tool_ctx *ctx, const char *what, double deadline, tool_probe_fn probe,
-                  void *arg)
+int tool_wait_for(tool_ctx *ctx, const char *what, double deadline,
+                  tool_probe_fn probe, void *arg)
 {
     char state[64] = "unknown";
     int announced = 0, rc = TOOL_EXIT_OK;
@@ -337,7 +371,9 @@ int tool_wait_for(tool_ctx *ctx, const char *what, double deadline, tool_probe_f
         }
         now = tool_now();
         if (now >= deadline) {
-            tool_error("timed out waiting until %s (status still %s); see --wait", what, state);
+            tool_error(
+                "timed out waiting until %s (status still %s); see --wait",
+                what, state);
             return tool_exit_code(TOOL_FAILED_TIMEOUT);
         }
         if (!announced) {
@@ -358,7 +394,8 @@ typedef struct tool_cert_probe_arg {
     int settle; /* done at any status but pending, instead of at active */
 } tool_cert_probe_arg;
 
-static tool_probe tool_cert_probe(tool_ctx *ctx, void *argp, char *state, size_t len, int *rc)
+static tool_probe tool_cert_probe(tool_ctx *ctx, void *argp, char *state,
+                                  size_t len, int *rc)
 {
     tool_cert_probe_arg *arg = argp;
     json_t *cert = NULL;
@@ -372,21 +409,26 @@ static tool_probe tool_cert_probe(tool_ctx *ctx, void *argp, char *state, size_t
     st = tool_json_show(cert, "status");
     snprintf(state, len, "%s", st);
     if (arg->settle) {
-        r = strcmp(st, "pending_deployment") == 0 || strcmp(st, "initializing") == 0
+        r = strcmp(st, "pending_deployment") == 0
+                    || strcmp(st, "initializing") == 0
                 ? TOOL_PROBE_PENDING
                 : TOOL_PROBE_DONE;
-    } else if (strcmp(st, "active") == 0) {
+    }
+    else if (strcmp(st, "active") == 0) {
         r = TOOL_PROBE_DONE;
-    } else if (tool_certs_status_live(st)) {
+    }
+    else if (tool_certs_status_live(st)) {
         r = TOOL_PROBE_PENDING;
-    } else {
+    }
+    else {
         r = TOOL_PROBE_FAILED; /* *_timed_out, pending_deletion, deleted */
     }
     json_decref(cert);
     return r;
 }
 
-int tool_certs_wait_active(tool_ctx *ctx, tool_cert_kind kind, const char *id, double deadline)
+int tool_certs_wait_active(tool_ctx *ctx, tool_cert_kind kind, const char *id,
+                           double deadline)
 {
     tool_cert_probe_arg arg = {kind, id, 0};
     char what[160];
@@ -401,7 +443,8 @@ int tool_certs_wait_settled(tool_ctx *ctx, tool_cert_kind kind, const char *id,
     tool_cert_probe_arg arg = {kind, id, 1};
     char what[160];
 
-    snprintf(what, sizeof(what), "%s %s has finished deploying", tool_certs_noun(kind), id);
+    snprintf(what, sizeof(what), "%s %s has finished deploying",
+             tool_certs_noun(kind), id);
     return tool_wait_for(ctx, what, deadline, tool_cert_probe, &arg);
 }
 
@@ -412,7 +455,7 @@ int tool_certs_warn(tool_ctx *ctx, tool_cert_kind kind, const json_t *list)
     size_t i;
     int active = 0;
 
-    json_array_foreach(list, i, item) {
+    json_array_foreach (list, i, item) {
         st = tool_json_str(item, "status");
         days = json_object_get(item, "days_left");
         if (st && strcmp(st, "active") == 0) {
@@ -422,29 +465,40 @@ int tool_certs_warn(tool_ctx *ctx, tool_cert_kind kind, const json_t *list)
             continue;
         }
         if (json_integer_value(days) < 0) {
-            tool_warn(ctx, "%s %s expired on %s: origins that check it refuse Cloudflare",
+            tool_warn(
+                ctx,
+                "%s %s expired on %s: origins that check it refuse Cloudflare",
+                tool_certs_noun(kind), tool_json_show(item, "id"),
+                tool_json_show(item, "expires_on"));
+        }
+        else if (json_integer_value(days) < TOOL_EXPIRY_WARN_DAYS) {
+            tool_warn(ctx,
+                      "%s %s expires in %" JSON_INTEGER_FORMAT
+                      " days (%s): rotate it",
                       tool_certs_noun(kind), tool_json_show(item, "id"),
+                      json_integer_value(days),
                       tool_json_show(item, "expires_on"));
-        } else if (json_integer_value(days) < TOOL_EXPIRY_WARN_DAYS) {
-            tool_warn(ctx, "%s %s expires in %" JSON_INTEGER_FORMAT " days (%s): rotate it",
-                      tool_certs_noun(kind), tool_json_show(item, "id"),
-                      json_integer_value(days), tool_json_show(item, "expires_on"));
         }
     }
     if (kind == TOOL_CERT_ZONE && active > 1) {
-        tool_warn(ctx, "%d zone certificates are active: Cloudflare presents only the most "
-                  "recently deployed one; delete the others (cfaop zone delete ID)", active);
+        tool_warn(
+            ctx,
+            "%d zone certificates are active: Cloudflare presents only the "
+            "most "
+            "recently deployed one; delete the others (cfaop zone delete ID)",
+            active);
     }
     return active;
 }
 
-int tool_certs_delete(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsigned flags)
+int tool_certs_delete(tool_ctx *ctx, tool_cert_kind kind, const char *id,
+                      unsigned flags)
 {
     json_t *res = NULL;
     int rc;
 
-    rc = tool_api_callf(ctx, TOOL_DELETE, NULL, flags, &res, "/zones/%s/%s/%s", ctx->zone_id,
-                        tool_certs_base(kind), id);
+    rc = tool_api_callf(ctx, TOOL_DELETE, NULL, flags, &res, "/zones/%s/%s/%s",
+                        ctx->zone_id, tool_certs_base(kind), id);
     if (rc == TOOL_EXIT_OK && !ctx->cfg.dry_run) {
         tool_info(ctx, "deleted %s %s (%s)", tool_certs_noun(kind), id,
                   res ? tool_json_show(res, "status") : "gone");
@@ -453,7 +507,8 @@ int tool_certs_delete(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsign
     return rc;
 }
 
-int tool_certs_delete_reported(tool_ctx *ctx, tool_cert_kind kind, const char *id)
+int tool_certs_delete_reported(tool_ctx *ctx, tool_cert_kind kind,
+                               const char *id)
 {
     int rc = tool_certs_delete(ctx, kind, id, 0);
 
@@ -470,12 +525,14 @@ static void tool_certs_days_text(const json_t *cert, char *buf, size_t len)
 
     if (json_is_integer(d)) {
         snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(d));
-    } else {
+    }
+    else {
         snprintf(buf, len, "-");
     }
 }
 
-void tool_certs_print_table(tool_ctx *ctx, const json_t *list, const char *indent)
+void tool_certs_print_table(tool_ctx *ctx, const json_t *list,
+                            const char *indent)
 {
     json_t *item, *h;
     size_t i, j;
@@ -485,17 +542,19 @@ void tool_certs_print_table(tool_ctx *ctx, const json_t *list, const char *inden
         tool_print(ctx, "%s(none)\n", indent);
         return;
     }
-    tool_print_verbose(ctx, "%s%-36s  %-20s  %-20s  %5s  %s\n", indent, "ID", "STATUS",
-                       "EXPIRES", "DAYS", "SHA-256");
-    json_array_foreach(list, i, item) {
+    tool_print_verbose(ctx, "%s%-36s  %-20s  %-20s  %5s  %s\n", indent, "ID",
+                       "STATUS", "EXPIRES", "DAYS", "SHA-256");
+    json_array_foreach (list, i, item) {
         tool_certs_days_text(item, days, sizeof(days));
-        tool_print(ctx, "%s%-36s  %-20s  %-20s  %5s  %s\n", indent, tool_json_show(item, "id"),
-                   tool_json_show(item, "status"), tool_json_show(item, "expires_on"), days,
+        tool_print(ctx, "%s%-36s  %-20s  %-20s  %5s  %s\n", indent,
+                   tool_json_show(item, "id"), tool_json_show(item, "status"),
+                   tool_json_show(item, "expires_on"), days,
                    tool_json_show(item, "sha256"));
-        json_array_foreach(json_object_get(item, "hostnames"), j, h) {
+        json_array_foreach (json_object_get(item, "hostnames"), j, h) {
             tool_print(ctx, "%s    used by %s (enabled: %s)\n", indent,
                        tool_json_show(h, "hostname"),
-                       json_is_true(json_object_get(h, "enabled")) ? "true" : "false");
+                       json_is_true(json_object_get(h, "enabled")) ? "true"
+                                                                   : "false");
         }
     }
 }
@@ -507,11 +566,12 @@ void tool_certs_print_one(tool_ctx *ctx, const json_t *cert)
     tool_certs_days_text(cert, days, sizeof(days));
     tool_print(ctx, "id             %s\n", tool_json_show(cert, "id"));
     tool_print(ctx, "status         %s\n", tool_json_show(cert, "status"));
-    tool_print(ctx, "expires_on     %s (%s days left)\n", tool_json_show(cert, "expires_on"),
-               days);
+    tool_print(ctx, "expires_on     %s (%s days left)\n",
+               tool_json_show(cert, "expires_on"), days);
     tool_print(ctx, "sha256         %s\n", tool_json_show(cert, "sha256"));
     tool_print(ctx, "issuer         %s\n", tool_json_show(cert, "issuer"));
-    tool_print(ctx, "serial_number  %s\n", tool_json_show(cert, "serial_number"));
+    tool_print(ctx, "serial_number  %s\n",
+               tool_json_show(cert, "serial_number"));
     tool_print(ctx, "signature      %s\n", tool_json_show(cert, "signature"));
     tool_print(ctx, "uploaded_on    %s\n", tool_json_show(cert, "uploaded_on"));
 }

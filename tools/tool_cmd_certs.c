@@ -17,7 +17,8 @@ const tool_option tool_cert_upload_options[] = {
 int tool_check_cert_id(tool_ctx *ctx)
 {
     if (ctx->argc < 1 || !tool_is_cert_id(ctx->argv[0])) {
-        tool_error("'%s' is not a certificate id", ctx->argc < 1 ? "" : ctx->argv[0]);
+        tool_error("'%s' is not a certificate id",
+                   ctx->argc < 1 ? "" : ctx->argv[0]);
         return tool_exit_code(TOOL_FAILED_USAGE);
     }
     tool_id_lower(ctx->argv[0]);
@@ -33,7 +34,8 @@ int tool_cmd_cert_upload(tool_ctx *ctx)
     rc = tool_certs_upload(ctx, kind, ctx->cert, NULL, &cert, &reused);
     if (rc == TOOL_EXIT_OK) {
         tool_print(ctx, "%s\n", tool_json_show(cert, "id"));
-        tool_out_result(ctx, json_pack("{s:s, s:O, s:b}", "id", tool_json_show(cert, "id"),
+        tool_out_result(ctx, json_pack("{s:s, s:O, s:b}", "id",
+                                       tool_json_show(cert, "id"),
                                        "certificate", cert, "reused", reused));
     }
     json_decref(cert);
@@ -50,8 +52,8 @@ int tool_cmd_cert_list(tool_ctx *ctx)
     if (rc == TOOL_EXIT_OK) {
         tool_certs_print_table(ctx, list, "");
         tool_certs_warn(ctx, kind, list);
-        tool_out_result(ctx, json_pack("{s:s, s:O}", "zone_id", ctx->zone_id, "certificates",
-                                       list));
+        tool_out_result(ctx, json_pack("{s:s, s:O}", "zone_id", ctx->zone_id,
+                                       "certificates", list));
     }
     json_decref(list);
     return rc;
@@ -62,7 +64,8 @@ int tool_cmd_cert_show(tool_ctx *ctx)
     json_t *cert = NULL;
     int rc;
 
-    rc = tool_certs_get(ctx, (tool_cert_kind)ctx->cmd->kind, ctx->argv[0], 0, &cert);
+    rc = tool_certs_get(ctx, (tool_cert_kind)ctx->cmd->kind, ctx->argv[0], 0,
+                        &cert);
     if (rc == TOOL_EXIT_OK) {
         tool_certs_print_one(ctx, cert);
         tool_out_result(ctx, json_pack("{s:O}", "certificate", cert));

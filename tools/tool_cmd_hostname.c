@@ -43,13 +43,16 @@ int tool_check_delete_cert(tool_ctx *ctx)
 {
     int rc = tool_check_cert_id(ctx);
 
-    return rc == TOOL_EXIT_OK ? tool_hosts_normalize(ctx->argc - 1, ctx->argv + 1) : rc;
+    return rc == TOOL_EXIT_OK
+               ? tool_hosts_normalize(ctx->argc - 1, ctx->argv + 1)
+               : rc;
 }
 
 int tool_check_enable(tool_ctx *ctx)
 {
     if (!!ctx->opt.cert_id == !!(ctx->opt.cert_file || ctx->opt.key_file)) {
-        tool_error("hostname enable needs --cert-id ID, or --cert FILE --key FILE (not both)");
+        tool_error("hostname enable needs --cert-id ID, or --cert FILE --key "
+                   "FILE (not both)");
         return tool_exit_code(TOOL_FAILED_USAGE);
     }
     if (ctx->opt.cert_id && !tool_is_cert_id(ctx->opt.cert_id)) {
@@ -70,14 +73,17 @@ int tool_cmd_host_enable(tool_ctx *ctx)
 
     rc = tool_ssl_mode_check(ctx);
     if (rc == TOOL_EXIT_OK && ctx->cert) {
-        rc = tool_certs_upload(ctx, TOOL_CERT_HOSTNAME, ctx->cert, NULL, &cert, &reused);
+        rc = tool_certs_upload(ctx, TOOL_CERT_HOSTNAME, ctx->cert, NULL, &cert,
+                               &reused);
         id = tool_json_show(cert, "id");
     }
     if (rc == TOOL_EXIT_OK) {
-        rc = tool_assoc_put(ctx, ctx->argc, ctx->argv, id, NULL, json_true(), &result);
+        rc = tool_assoc_put(ctx, ctx->argc, ctx->argv, id, NULL, json_true(),
+                            &result);
     }
     if (rc == TOOL_EXIT_OK) {
-        tool_assoc_report_put(ctx, ctx->argc, ctx->argv, id, json_true(), result);
+        tool_assoc_report_put(ctx, ctx->argc, ctx->argv, id, json_true(),
+                              result);
     }
     json_decref(result);
     json_decref(cert);
@@ -96,16 +102,19 @@ static int tool_host_current(tool_ctx *ctx, int void_it, json_t *ids, int *n)
         rc = tool_assoc_get(ctx, ctx->argv[i], &assoc);
         if (rc == TOOL_EXIT_NOTFOUND && void_it) {
             /* Nothing to void: the wanted end state already holds. */
-            tool_info(ctx, "%s has no association; nothing to remove", ctx->argv[i]);
+            tool_info(ctx, "%s has no association; nothing to remove",
+                      ctx->argv[i]);
             rc = TOOL_EXIT_OK;
             continue;
         }
         if (rc == TOOL_EXIT_NOTFOUND) {
-            tool_error("%s has no hostname association to disable", ctx->argv[i]);
+            tool_error("%s has no hostname association to disable",
+                       ctx->argv[i]);
         }
         if (rc == TOOL_EXIT_OK) {
             ctx->argv[(*n)++] = ctx->argv[i];
-            json_array_append_new(ids, json_string(tool_json_show(assoc, "cert_id")));
+            json_array_append_new(
+                ids, json_string(tool_json_show(assoc, "cert_id")));
         }
         json_decref(assoc);
         assoc = NULL;
@@ -123,7 +132,8 @@ int tool_cmd_host_disable(tool_ctx *ctx)
 
     rc = tool_host_current(ctx, void_it, ids, &n);
     if (rc == TOOL_EXIT_OK && n == 0) {
-        tool_out_result(ctx, json_pack("{s:s, s:[]}", "zone_id", ctx->zone_id, "hostnames"));
+        tool_out_result(ctx, json_pack("{s:s, s:[]}", "zone_id", ctx->zone_id,
+                                       "hostnames"));
     }
     else if (rc == TOOL_EXIT_OK) {
         rc = tool_assoc_put(ctx, n, ctx->argv, NULL, ids, enabled, &result);
@@ -135,7 +145,8 @@ int tool_cmd_host_disable(tool_ctx *ctx)
         for (k = 0; k < n; k++) {
             item = json_array_get(out, (size_t)k);
             if (!tool_json_str(item, "cert_id")) {
-                json_object_set(item, "cert_id", json_array_get(ids, (size_t)k));
+                json_object_set(item, "cert_id",
+                                json_array_get(ids, (size_t)k));
             }
         }
     }
@@ -165,7 +176,8 @@ int tool_cmd_host_show(tool_ctx *ctx)
         assoc = NULL;
     }
     if (rc == TOOL_EXIT_OK) {
-        tool_out_result(ctx, json_pack("{s:s, s:O}", "zone_id", ctx->zone_id, "hostnames", out));
+        tool_out_result(ctx, json_pack("{s:s, s:O}", "zone_id", ctx->zone_id,
+                                       "hostnames", out));
         rc = worst;
         if (rc == TOOL_EXIT_NOTFOUND) {
             tool_error("some hostnames have no association");
@@ -190,7 +202,8 @@ static int tool_host_delete_guard(tool_ctx *ctx, const char *id)
         if (rc == TOOL_EXIT_NOTFOUND) {
             rc = TOOL_EXIT_OK;
         }
-        else if (rc == TOOL_EXIT_OK && tool_id_eq(tool_json_show(assoc, "cert_id"), id)) {
+        else if (rc == TOOL_EXIT_OK
+                 && tool_id_eq(tool_json_show(assoc, "cert_id"), id)) {
             user = ctx->argv[k];
         }
         json_decref(assoc);
@@ -199,16 +212,18 @@ static int tool_host_delete_guard(tool_ctx *ctx, const char *id)
     if (rc == TOOL_EXIT_OK && !user) {
         rc = tool_certs_list(ctx, TOOL_CERT_HOSTNAME, &list);
     }
-    json_array_foreach(list, i, item) {
-        json_array_foreach(json_object_get(item, "hostnames"), j, h) {
+    json_array_foreach (list, i, item) {
+        json_array_foreach (json_object_get(item, "hostnames"), j, h) {
             if (!user && tool_id_eq(tool_json_show(item, "id"), id)) {
                 user = tool_json_show(h, "hostname");
             }
         }
     }
     if (rc == TOOL_EXIT_OK && user) {
-        tool_error("refusing to delete %s: %s still uses it (move it with cfaop hostname "
-                   "rotate/enable, void it with cfaop hostname remove, or use --force)",
+        tool_error("refusing to delete %s: %s still uses it (move it with "
+                   "cfaop hostname "
+                   "rotate/enable, void it with cfaop hostname remove, or use "
+                   "--force)",
                    id, user);
         rc = tool_exit_code(TOOL_FAILED_STATE);
     }
@@ -218,7 +233,8 @@ static int tool_host_delete_guard(tool_ctx *ctx, const char *id)
 
 int tool_cmd_host_delete_cert(tool_ctx *ctx)
 {
-    int rc = ctx->opt.force ? TOOL_EXIT_OK : tool_host_delete_guard(ctx, ctx->argv[0]);
+    int rc = ctx->opt.force ? TOOL_EXIT_OK
+                            : tool_host_delete_guard(ctx, ctx->argv[0]);
 
     if (rc == TOOL_EXIT_OK) {
         rc = tool_certs_delete_reported(ctx, TOOL_CERT_HOSTNAME, ctx->argv[0]);
@@ -226,13 +242,15 @@ int tool_cmd_host_delete_cert(tool_ctx *ctx)
     return rc;
 }
 
-/* --- rotate ---------------------------------------------------------------- */
+/* --- rotate ----------------------------------------------------------------
+ */
 
 /* The journal of a hostname rotation: named by zone and new certificate,
  * so that the same command run again finds it. */
 static void tool_rotate_journal_name(const tool_ctx *ctx, char *buf, size_t len)
 {
-    snprintf(buf, len, "hostname-rotate-%s-%.16s.json", ctx->zone_id, ctx->cert->sha256);
+    snprintf(buf, len, "hostname-rotate-%s-%.16s.json", ctx->zone_id,
+             ctx->cert->sha256);
 }
 
 static void tool_ids_add(json_t *ids, const char *id)
@@ -240,7 +258,7 @@ static void tool_ids_add(json_t *ids, const char *id)
     json_t *item;
     size_t i;
 
-    json_array_foreach(ids, i, item) {
+    json_array_foreach (ids, i, item) {
         if (tool_id_eq(json_string_value(item), id)) {
             return;
         }
@@ -271,10 +289,14 @@ static int tool_rotate_survey(tool_ctx *ctx, json_t *old_ids, json_t *enabled)
         if (rc == TOOL_EXIT_OK && old) {
             tool_ids_add(old_ids, old);
         }
-        off = json_is_false(json_object_get(assoc, "enabled")) && !ctx->opt.enable;
+        off = json_is_false(json_object_get(assoc, "enabled"))
+              && !ctx->opt.enable;
         if (rc == TOOL_EXIT_OK && off) {
-            tool_info(ctx, "%s is disabled (enabled: false); it stays disabled on the new "
-                      "certificate (use --enable to enable it)", ctx->argv[i]);
+            tool_info(
+                ctx,
+                "%s is disabled (enabled: false); it stays disabled on the new "
+                "certificate (use --enable to enable it)",
+                ctx->argv[i]);
         }
         json_array_append_new(enabled, json_boolean(!off));
         json_decref(assoc);
@@ -285,7 +307,8 @@ static int tool_rotate_survey(tool_ctx *ctx, json_t *old_ids, json_t *enabled)
 
 /* Writes down, before anything changes, what a rerun must still retire;
  * merges what an interrupted run wrote down. */
-static void tool_rotate_journal(tool_ctx *ctx, const char *name, json_t *old_ids, int load)
+static void tool_rotate_journal(tool_ctx *ctx, const char *name,
+                                json_t *old_ids, int load)
 {
     json_t *journal, *item;
     size_t j;
@@ -296,20 +319,24 @@ static void tool_rotate_journal(tool_ctx *ctx, const char *name, json_t *old_ids
     }
     if (load) {
         journal = tool_state_journal_load(ctx, name);
-        json_array_foreach(json_object_get(journal, "old_ids"), j, item) {
+        json_array_foreach (json_object_get(journal, "old_ids"), j, item) {
             if (json_is_string(item)) {
                 tool_ids_add(old_ids, json_string_value(item));
             }
         }
         if (journal) {
-            tool_info(ctx, "resuming an interrupted rotation (old certificates to retire: "
-                      "%zu)", json_array_size(old_ids));
+            tool_info(
+                ctx,
+                "resuming an interrupted rotation (old certificates to retire: "
+                "%zu)",
+                json_array_size(old_ids));
         }
         json_decref(journal);
         return;
     }
-    journal = json_pack("{s:s, s:s, s:O, s:[]}", "zone_id", ctx->zone_id, "sha256",
-                        ctx->cert->sha256, "old_ids", old_ids, "hostnames");
+    journal =
+        json_pack("{s:s, s:s, s:O, s:[]}", "zone_id", ctx->zone_id, "sha256",
+                  ctx->cert->sha256, "old_ids", old_ids, "hostnames");
     for (i = 0; journal && i < ctx->argc; i++) {
         json_array_append_new(json_object_get(journal, "hostnames"),
                               json_string(ctx->argv[i]));
@@ -327,11 +354,11 @@ static int tool_rotate_in_use(tool_ctx *ctx, const json_t *list, const char *id)
     size_t k, m;
     int in_use = 0;
 
-    json_array_foreach(list, k, item) {
+    json_array_foreach (list, k, item) {
         if (!tool_id_eq(tool_json_show(item, "id"), id)) {
             continue;
         }
-        json_array_foreach(json_object_get(item, "hostnames"), m, h) {
+        json_array_foreach (json_object_get(item, "hostnames"), m, h) {
             tool_warn(ctx, "kept hostname certificate %s: %s still uses it", id,
                       tool_json_show(h, "hostname"));
             in_use = 1;
@@ -341,8 +368,9 @@ static int tool_rotate_in_use(tool_ctx *ctx, const json_t *list, const char *id)
 }
 
 /* Deletes the old certificates no known association uses any more. */
-static int tool_rotate_retire(tool_ctx *ctx, const char *new_id, const json_t *old_ids,
-                              json_t *deleted, json_t *kept)
+static int tool_rotate_retire(tool_ctx *ctx, const char *new_id,
+                              const json_t *old_ids, json_t *deleted,
+                              json_t *kept)
 {
     json_t *list = NULL, *item;
     const char *old;
@@ -350,7 +378,7 @@ static int tool_rotate_retire(tool_ctx *ctx, const char *new_id, const json_t *o
     int rc;
 
     rc = tool_certs_list(ctx, TOOL_CERT_HOSTNAME, &list);
-    json_array_foreach(old_ids, j, item) {
+    json_array_foreach (old_ids, j, item) {
         old = json_string_value(item);
         if (rc != TOOL_EXIT_OK || tool_id_eq(old, new_id)) {
             continue;
@@ -365,9 +393,12 @@ static int tool_rotate_retire(tool_ctx *ctx, const char *new_id, const json_t *o
         }
         else if (rc != TOOL_EXIT_OK) {
             tool_api_report(ctx);
-            tool_error("the hosts now use %s, but deleting the old hostname certificate %s "
-                       "failed; run the same command again to finish (or, when another "
-                       "hostname uses it, see cfaop hostname delete-cert)", new_id, old);
+            tool_error("the hosts now use %s, but deleting the old hostname "
+                       "certificate %s "
+                       "failed; run the same command again to finish (or, when "
+                       "another "
+                       "hostname uses it, see cfaop hostname delete-cert)",
+                       new_id, old);
             json_array_append(kept, item);
             continue;
         }
@@ -378,8 +409,8 @@ static int tool_rotate_retire(tool_ctx *ctx, const char *new_id, const json_t *o
 }
 
 /* Waits until every host is active on the new certificate. */
-static int tool_rotate_wait_hosts(tool_ctx *ctx, const char *new_id, const json_t *old_ids,
-                                  double deadline)
+static int tool_rotate_wait_hosts(tool_ctx *ctx, const char *new_id,
+                                  const json_t *old_ids, double deadline)
 {
     char *olds;
     int i, rc = TOOL_EXIT_OK;
@@ -389,9 +420,12 @@ static int tool_rotate_wait_hosts(tool_ctx *ctx, const char *new_id, const json_
     }
     if (rc != TOOL_EXIT_OK) {
         olds = json_dumps(old_ids, JSON_COMPACT);
-        tool_error("rotation stopped after the hostnames were moved to %s; the old hostname "
-                   "certificate(s) %s are still uploaded: run the same command again to "
-                   "finish the rotation", new_id, olds ? olds : "(unknown)");
+        tool_error("rotation stopped after the hostnames were moved to %s; the "
+                   "old hostname "
+                   "certificate(s) %s are still uploaded: run the same command "
+                   "again to "
+                   "finish the rotation",
+                   new_id, olds ? olds : "(unknown)");
         free(olds);
     }
     return rc;
@@ -399,24 +433,27 @@ static int tool_rotate_wait_hosts(tool_ctx *ctx, const char *new_id, const json_
 
 /* Upload (or reuse) the new certificate and wait until it is active:
  * associating one that never deploys would leave the hosts without one. */
-static int tool_rotate_new_cert(tool_ctx *ctx, json_t **cert, int *reused, double deadline)
+static int tool_rotate_new_cert(tool_ctx *ctx, json_t **cert, int *reused,
+                                double deadline)
 {
-    int rc = tool_certs_upload(ctx, TOOL_CERT_HOSTNAME, ctx->cert, NULL, cert, reused);
+    int rc = tool_certs_upload(ctx, TOOL_CERT_HOSTNAME, ctx->cert, NULL, cert,
+                               reused);
 
     if (rc == TOOL_EXIT_OK) {
-        rc = tool_certs_wait_active(ctx, TOOL_CERT_HOSTNAME, tool_json_show(*cert, "id"),
-                                    deadline);
+        rc = tool_certs_wait_active(ctx, TOOL_CERT_HOSTNAME,
+                                    tool_json_show(*cert, "id"), deadline);
         if (rc != TOOL_EXIT_OK) {
             tool_error("rotation stopped before any hostname was changed%s",
-                       rc == TOOL_EXIT_TIMEOUT ? " (run the same command again to resume)"
-                                               : "");
+                       rc == TOOL_EXIT_TIMEOUT
+                           ? " (run the same command again to resume)"
+                           : "");
         }
     }
     return rc;
 }
 
-static void tool_rotate_result(tool_ctx *ctx, json_t *cert, int reused, json_t *deleted,
-                               json_t *kept)
+static void tool_rotate_result(tool_ctx *ctx, json_t *cert, int reused,
+                               json_t *deleted, json_t *kept)
 {
     json_t *hosts = json_array();
     int i;
@@ -425,14 +462,15 @@ static void tool_rotate_result(tool_ctx *ctx, json_t *cert, int reused, json_t *
         json_array_append_new(hosts, json_string(ctx->argv[i]));
     }
     tool_out_result(ctx, json_pack("{s:s, s:O, s:b, s:o, s:O, s:O}", "id",
-                                   tool_json_show(cert, "id"), "certificate", cert, "reused",
-                                   reused, "hostnames", hosts, "deleted", deleted, "kept",
-                                   kept));
+                                   tool_json_show(cert, "id"), "certificate",
+                                   cert, "reused", reused, "hostnames", hosts,
+                                   "deleted", deleted, "kept", kept));
 }
 
 int tool_cmd_host_rotate(tool_ctx *ctx)
 {
-    json_t *old_ids = json_array(), *enabled = json_array(), *cert = NULL, *result = NULL;
+    json_t *old_ids = json_array(), *enabled = json_array(), *cert = NULL,
+           *result = NULL;
     json_t *deleted = json_array(), *kept = json_array();
     const char *new_id;
     char journal[128];
@@ -456,7 +494,8 @@ int tool_cmd_host_rotate(tool_ctx *ctx)
     }
     new_id = tool_json_show(cert, "id");
     if (rc == TOOL_EXIT_OK) {
-        rc = tool_assoc_put(ctx, ctx->argc, ctx->argv, new_id, NULL, enabled, &result);
+        rc = tool_assoc_put(ctx, ctx->argc, ctx->argv, new_id, NULL, enabled,
+                            &result);
     }
     if (rc == TOOL_EXIT_OK) {
         rc = tool_rotate_wait_hosts(ctx, new_id, old_ids, deadline);
@@ -469,7 +508,9 @@ int tool_cmd_host_rotate(tool_ctx *ctx)
     }
     if (rc == TOOL_EXIT_OK && !ctx->cfg.dry_run) {
         tool_state_journal_remove(ctx, journal);
-        tool_info(ctx, "rotated %d hostname(s) to certificate %s; %zu old certificate(s) deleted",
+        tool_info(ctx,
+                  "rotated %d hostname(s) to certificate %s; %zu old "
+                  "certificate(s) deleted",
                   ctx->argc, new_id, json_array_size(deleted));
     }
     if (rc == TOOL_EXIT_OK) {

@@ -20,14 +20,16 @@ int tool_check_ssl_mode(tool_ctx *ctx)
     if (ctx->argc == 0 || tool_ssl_mode_known(ctx->argv[0])) {
         return TOOL_EXIT_OK;
     }
-    tool_error("unknown SSL/TLS mode '%s' (off, flexible, full, strict, origin_pull)",
-               ctx->argv[0]);
+    tool_error(
+        "unknown SSL/TLS mode '%s' (off, flexible, full, strict, origin_pull)",
+        ctx->argv[0]);
     return tool_exit_code(TOOL_FAILED_USAGE);
 }
 
 int tool_check_on_off(tool_ctx *ctx)
 {
-    if (ctx->argc == 0 || strcmp(ctx->argv[0], "on") == 0 || strcmp(ctx->argv[0], "off") == 0) {
+    if (ctx->argc == 0 || strcmp(ctx->argv[0], "on") == 0
+        || strcmp(ctx->argv[0], "off") == 0) {
         return TOOL_EXIT_OK;
     }
     tool_error("expected 'on' or 'off', not '%s'", ctx->argv[0]);
@@ -38,8 +40,8 @@ int tool_check_on_off(tool_ctx *ctx)
  * Shows or sets a zone setting whose value is a string. A PATCH is sent
  * only when the value changes, so a repeated command changes nothing.
  */
-static int tool_setting_show_or_set(tool_ctx *ctx, const char *name, const char *label,
-                                    const char *json_key)
+static int tool_setting_show_or_set(tool_ctx *ctx, const char *name,
+                                    const char *label, const char *json_key)
 {
     const char *want = ctx->argc > 0 ? ctx->argv[0] : NULL;
     char cur[64], *now = NULL;
@@ -49,7 +51,8 @@ static int tool_setting_show_or_set(tool_ctx *ctx, const char *name, const char 
     if (rc == TOOL_EXIT_OK && want && strcmp(want, cur) != 0) {
         rc = tool_setting_set(ctx, name, want, &now);
         if (rc == TOOL_EXIT_OK && !ctx->cfg.dry_run) {
-            tool_info(ctx, "%s changed from %s to %s", label, cur, now ? now : want);
+            tool_info(ctx, "%s changed from %s to %s", label, cur,
+                      now ? now : want);
         }
     }
     else if (rc == TOOL_EXIT_OK && want) {
@@ -57,8 +60,10 @@ static int tool_setting_show_or_set(tool_ctx *ctx, const char *name, const char 
     }
     if (rc == TOOL_EXIT_OK) {
         tool_print(ctx, "%s\n", now ? now : cur);
-        tool_out_result(ctx, json_pack("{s:s, s:s, s:b}", "zone_id", ctx->zone_id, json_key,
-                                       now ? now : cur, "changed", want && strcmp(want, cur) != 0));
+        tool_out_result(ctx,
+                        json_pack("{s:s, s:s, s:b}", "zone_id", ctx->zone_id,
+                                  json_key, now ? now : cur, "changed",
+                                  want && strcmp(want, cur) != 0));
         if (strcmp(name, "ssl") == 0) {
             tool_ssl_mode_warn(ctx, now ? now : cur);
         }
@@ -82,12 +87,14 @@ int tool_cmd_global(tool_ctx *ctx)
             return rc;
         }
         /* Why a custom certificate is better, said where the choice is made. */
-        tool_info(ctx, "note: the Cloudflare certificate is shared by all Cloudflare customers; "
-                  "it proves a request came through Cloudflare, not through your zone "
-                  "(use zone or hostname certificates for that)");
+        tool_info(ctx, "note: the Cloudflare certificate is shared by all "
+                       "Cloudflare customers; "
+                       "it proves a request came through Cloudflare, not "
+                       "through your zone "
+                       "(use zone or hostname certificates for that)");
     }
-    return tool_setting_show_or_set(ctx, "tls_client_auth", "global AOP (tls_client_auth)",
-                                    "global_aop");
+    return tool_setting_show_or_set(
+        ctx, "tls_client_auth", "global AOP (tls_client_auth)", "global_aop");
 }
 
 /* verify-token with a token: the user endpoint, or the account one for an
@@ -103,7 +110,8 @@ static int tool_verify_token(tool_ctx *ctx, json_t **token)
         if (rc == TOOL_EXIT_OK) {
             return rc;
         }
-        if (tool_api_last_error(ctx)->code != TOOL_API_INVALID_TOKEN || !ctx->cfg.zone_arg) {
+        if (tool_api_last_error(ctx)->code != TOOL_API_INVALID_TOKEN
+            || !ctx->cfg.zone_arg) {
             return tool_api_report(ctx);
         }
         /* Maybe an account-owned token: ask at the zone's account. */
@@ -112,10 +120,13 @@ static int tool_verify_token(tool_ctx *ctx, json_t **token)
             return rc;
         }
         if (!account) {
-            tool_error("the token is not a valid user token, and the zone's account is unknown");
+            tool_error("the token is not a valid user token, and the zone's "
+                       "account is unknown");
             return tool_exit_code(TOOL_FAILED_CREDENTIALS);
         }
-        tool_info(ctx, "not a user token; verifying it as a token of account %s", account);
+        tool_info(ctx,
+                  "not a user token; verifying it as a token of account %s",
+                  account);
     }
     if (!tool_is_cert_id(account)) {
         tool_error("'%s' is not an account id", account);
@@ -164,7 +175,8 @@ int tool_cmd_verify_token(tool_ctx *ctx)
     }
     else if (!ctx->cfg.zone_arg) {
         /* Token verification is for tokens; a key is checked on a zone. */
-        tool_error("a global API key cannot be verified without a zone: add -z ZONE");
+        tool_error(
+            "a global API key cannot be verified without a zone: add -z ZONE");
         rc = tool_exit_code(TOOL_FAILED_USAGE);
     }
     if (rc == TOOL_EXIT_OK && ctx->cfg.zone_arg) {

@@ -32,8 +32,10 @@ static int tool_zone_enable_checks(tool_ctx *ctx)
     if (rc == TOOL_EXIT_OK) {
         rc = tool_certs_list(ctx, TOOL_CERT_ZONE, &certs);
     }
-    if (rc == TOOL_EXIT_OK && tool_certs_warn(ctx, TOOL_CERT_ZONE, certs) == 0) {
-        tool_warn(ctx, "zone-level AOP enabled without an active zone certificate "
+    if (rc == TOOL_EXIT_OK
+        && tool_certs_warn(ctx, TOOL_CERT_ZONE, certs) == 0) {
+        tool_warn(ctx,
+                  "zone-level AOP enabled without an active zone certificate "
                   "(upload one: cfaop zone upload --cert F --key F)");
     }
     json_decref(certs);
@@ -58,8 +60,9 @@ int tool_cmd_zone_enable(tool_ctx *ctx)
     }
     if (rc == TOOL_EXIT_OK) {
         tool_print(ctx, "%s\n", want ? "on" : "off");
-        tool_out_result(ctx, json_pack("{s:s, s:b, s:b}", "zone_id", ctx->zone_id, "zone_aop",
-                                       want, "changed", cur != want));
+        tool_out_result(ctx,
+                        json_pack("{s:s, s:b, s:b}", "zone_id", ctx->zone_id,
+                                  "zone_aop", want, "changed", cur != want));
     }
     return rc;
 }
@@ -78,7 +81,7 @@ static int tool_zone_delete_guard(tool_ctx *ctx, const char *id)
         return rc;
     }
     rc = tool_certs_list(ctx, TOOL_CERT_ZONE, &certs);
-    json_array_foreach(certs, i, item) {
+    json_array_foreach (certs, i, item) {
         active = strcmp(tool_json_show(item, "status"), "active") == 0;
         if (tool_id_eq(tool_json_show(item, "id"), id)) {
             target_active = active;
@@ -88,9 +91,12 @@ static int tool_zone_delete_guard(tool_ctx *ctx, const char *id)
         }
     }
     if (rc == TOOL_EXIT_OK && target_active && others == 0) {
-        tool_error("refusing to delete %s: it is the last active zone certificate and "
-                   "zone-level AOP is on (rotate with cfaop zone rotate, turn it off with "
-                   "cfaop zone off, or use --force)", id);
+        tool_error(
+            "refusing to delete %s: it is the last active zone certificate and "
+            "zone-level AOP is on (rotate with cfaop zone rotate, turn it off "
+            "with "
+            "cfaop zone off, or use --force)",
+            id);
         rc = tool_exit_code(TOOL_FAILED_STATE);
     }
     json_decref(certs);
@@ -99,7 +105,8 @@ static int tool_zone_delete_guard(tool_ctx *ctx, const char *id)
 
 int tool_cmd_zone_delete(tool_ctx *ctx)
 {
-    int rc = ctx->opt.force ? TOOL_EXIT_OK : tool_zone_delete_guard(ctx, ctx->argv[0]);
+    int rc = ctx->opt.force ? TOOL_EXIT_OK
+                            : tool_zone_delete_guard(ctx, ctx->argv[0]);
 
     if (rc == TOOL_EXIT_OK) {
         rc = tool_certs_delete_reported(ctx, TOOL_CERT_ZONE, ctx->argv[0]);
@@ -113,10 +120,11 @@ int tool_cmd_zone_delete(tool_ctx *ctx)
  * win over the new one: it is let settle first, then deleted like the
  * others. 1 in *deleted when a DELETE was made.
  */
-static int tool_zone_retire(tool_ctx *ctx, const char *new_id, const json_t *item,
-                            double deadline, int *deleted)
+static int tool_zone_retire(tool_ctx *ctx, const char *new_id,
+                            const json_t *item, double deadline, int *deleted)
 {
-    const char *id = tool_json_show(item, "id"), *st = tool_json_show(item, "status");
+    const char *id = tool_json_show(item, "id"),
+               *st = tool_json_show(item, "status");
     int rc;
 
     *deleted = 0;
@@ -124,11 +132,14 @@ static int tool_zone_retire(tool_ctx *ctx, const char *new_id, const json_t *ite
         || strcmp(st, "deleted") == 0) {
         return TOOL_EXIT_OK;
     }
-    if (strcmp(st, "pending_deployment") == 0 || strcmp(st, "initializing") == 0) {
+    if (strcmp(st, "pending_deployment") == 0
+        || strcmp(st, "initializing") == 0) {
         rc = tool_certs_wait_settled(ctx, TOOL_CERT_ZONE, id, deadline);
         if (rc != TOOL_EXIT_OK) {
-            tool_error("the new certificate %s is active, but the older %s is still "
-                       "deploying; run the same command again to finish", new_id, id);
+            tool_error(
+                "the new certificate %s is active, but the older %s is still "
+                "deploying; run the same command again to finish",
+                new_id, id);
             return rc;
         }
     }
@@ -138,8 +149,10 @@ static int tool_zone_retire(tool_ctx *ctx, const char *new_id, const json_t *ite
     }
     if (rc != TOOL_EXIT_OK) {
         tool_api_report(ctx);
-        tool_error("the new certificate %s is active, but deleting the old %s failed; "
-                   "run the same command again to finish", new_id, id);
+        tool_error(
+            "the new certificate %s is active, but deleting the old %s failed; "
+            "run the same command again to finish",
+            new_id, id);
         return rc;
     }
     *deleted = 1;
@@ -162,7 +175,8 @@ int tool_cmd_zone_rotate(tool_ctx *ctx)
         rc = tool_certs_list(ctx, TOOL_CERT_ZONE, &before);
     }
     if (rc == TOOL_EXIT_OK) {
-        rc = tool_certs_upload(ctx, TOOL_CERT_ZONE, ctx->cert, before, &cert, &reused);
+        rc = tool_certs_upload(ctx, TOOL_CERT_ZONE, ctx->cert, before, &cert,
+                               &reused);
     }
     if (rc != TOOL_EXIT_OK) {
         goto cleanup;
@@ -173,33 +187,39 @@ int tool_cmd_zone_rotate(tool_ctx *ctx)
     deadline = tool_now() + ctx->opt.wait;
     rc = tool_certs_wait_active(ctx, TOOL_CERT_ZONE, new_id, deadline);
     if (rc != TOOL_EXIT_OK) {
-        tool_error("rotation stopped; the previous zone certificate is unchanged%s",
-                   rc == TOOL_EXIT_TIMEOUT ? " (run the same command again to resume)" : "");
+        tool_error(
+            "rotation stopped; the previous zone certificate is unchanged%s",
+            rc == TOOL_EXIT_TIMEOUT ? " (run the same command again to resume)"
+                                    : "");
         goto cleanup;
     }
     if (!ctx->cfg.dry_run) {
         json_object_set_new(cert, "status", json_string("active"));
     }
-    json_array_foreach(before, i, item) {
+    json_array_foreach (before, i, item) {
         rc = tool_zone_retire(ctx, new_id, item, deadline, &gone);
         if (rc != TOOL_EXIT_OK) {
             goto cleanup;
         }
         if (gone) {
-            json_array_append_new(deleted, json_string(tool_json_show(item, "id")));
+            json_array_append_new(deleted,
+                                  json_string(tool_json_show(item, "id")));
         }
     }
     tool_print(ctx, "%s\n", new_id);
     if (!ctx->cfg.dry_run) {
-        tool_info(ctx, "rotated: zone certificate %s is active; %zu old certificate(s) deleted",
+        tool_info(ctx,
+                  "rotated: zone certificate %s is active; %zu old "
+                  "certificate(s) deleted",
                   new_id, json_array_size(deleted));
     }
 
 cleanup:
     if (cert) {
-        tool_out_result(ctx, json_pack("{s:s, s:O, s:b, s:O}", "id", tool_json_show(cert, "id"),
-                                       "certificate", cert, "reused", reused, "deleted",
-                                       deleted));
+        tool_out_result(ctx,
+                        json_pack("{s:s, s:O, s:b, s:O}", "id",
+                                  tool_json_show(cert, "id"), "certificate",
+                                  cert, "reused", reused, "deleted", deleted));
     }
     tool_state_unlock(lock);
     json_decref(before);

@@ -15,15 +15,26 @@
 #include "tool.h"
 
 /* Entries of the commands' own option tables (fields of tool_cmd_opts). */
-#define TOOL_OPTION_CERT \
-    {"cert", 0, TOOL_ARG_STRING, offsetof(tool_cmd_opts, cert_file), 0}
-#define TOOL_OPTION_KEY \
-    {"key", 0, TOOL_ARG_STRING, offsetof(tool_cmd_opts, key_file), 0}
-#define TOOL_OPTION_WAIT \
-    {"wait", 0, TOOL_ARG_SECONDS, offsetof(tool_cmd_opts, wait), 0}
-#define TOOL_OPTION_FORCE \
-    {"force", 0, TOOL_ARG_FLAG, offsetof(tool_cmd_opts, force), 0}
-#define TOOL_OPTION_END {NULL, 0, TOOL_ARG_FLAG, 0, 0}
+#define TOOL_OPTION_CERT                                                  \
+    {                                                                     \
+        "cert", 0, TOOL_ARG_STRING, offsetof(tool_cmd_opts, cert_file), 0 \
+    }
+#define TOOL_OPTION_KEY                                                 \
+    {                                                                   \
+        "key", 0, TOOL_ARG_STRING, offsetof(tool_cmd_opts, key_file), 0 \
+    }
+#define TOOL_OPTION_WAIT                                              \
+    {                                                                 \
+        "wait", 0, TOOL_ARG_SECONDS, offsetof(tool_cmd_opts, wait), 0 \
+    }
+#define TOOL_OPTION_FORCE                                            \
+    {                                                                \
+        "force", 0, TOOL_ARG_FLAG, offsetof(tool_cmd_opts, force), 0 \
+    }
+#define TOOL_OPTION_END              \
+    {                                \
+        NULL, 0, TOOL_ARG_FLAG, 0, 0 \
+    }
 
 /* tool_cmd_status.c */
 int tool_cmd_status(tool_ctx *ctx);

@@ -43,15 +43,18 @@ static FILE *tool_token_open(tool_ctx *ctx, const char *path, int is_stdin)
     }
     if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
         tool_error("--token-file %s: %s", path,
-                   S_ISDIR(st.st_mode) ? "is a directory, not a file holding the token"
-                                       : strerror(errno));
+                   S_ISDIR(st.st_mode)
+                       ? "is a directory, not a file holding the token"
+                       : strerror(errno));
         if (!is_stdin) {
             fclose(f);
         }
         return NULL;
     }
     if (!is_stdin && S_ISREG(st.st_mode) && (st.st_mode & 077)) {
-        tool_warn(ctx, "token file %s is readable by other users (chmod 600 it)", path);
+        tool_warn(ctx,
+                  "token file %s is readable by other users (chmod 600 it)",
+                  path);
     }
     return f;
 }
@@ -59,7 +62,8 @@ static FILE *tool_token_open(tool_ctx *ctx, const char *path, int is_stdin)
 /* Reads a token file (or stdin) into a malloc'ed, trimmed string. */
 static int tool_read_token_file(tool_ctx *ctx, const char *path, char **token)
 {
-    int is_stdin = strcmp(path, "-") == 0, rc = tool_exit_code(TOOL_FAILED_CREDENTIALS);
+    int is_stdin = strcmp(path, "-") == 0,
+        rc = tool_exit_code(TOOL_FAILED_CREDENTIALS);
     FILE *f = tool_token_open(ctx, path, is_stdin);
     char *buf = NULL;
     size_t len;
@@ -150,15 +154,18 @@ static int tool_credentials_check(const tool_credentials *cred)
         tool_error("CLOUDFLARE_API_KEY is set but CLOUDFLARE_EMAIL is not");
         return tool_exit_code(TOOL_FAILED_USAGE);
     }
-    if (cred->key && (!tool_header_safe(cred->key) || !tool_header_safe(cred->email))) {
-        tool_error("the API key or email contains spaces or control characters");
+    if (cred->key
+        && (!tool_header_safe(cred->key) || !tool_header_safe(cred->email))) {
+        tool_error(
+            "the API key or email contains spaces or control characters");
         return tool_exit_code(TOOL_FAILED_CREDENTIALS);
     }
     if (cred->key) {
         return TOOL_EXIT_OK;
     }
-    tool_error("no API credentials: set CLOUDFLARE_API_TOKEN or use --token-file FILE "
-               "(a token is never taken on the command line)");
+    tool_error(
+        "no API credentials: set CLOUDFLARE_API_TOKEN or use --token-file FILE "
+        "(a token is never taken on the command line)");
     return tool_exit_code(TOOL_FAILED_CREDENTIALS);
 }
 

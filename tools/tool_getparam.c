@@ -32,16 +32,18 @@ const tool_option tool_global_options[] = {
     {NULL, 0, TOOL_ARG_FLAG, 0, 0},
 };
 
-int tool_parse_seconds(const char *what, const char *text, double min, double *out, char *err,
-                       size_t errlen)
+int tool_parse_seconds(const char *what, const char *text, double min,
+                       double *out, char *err, size_t errlen)
 {
     char *end;
     double v;
 
     errno = 0;
     v = strtod(text, &end);
-    if (errno || end == text || *end || !isfinite(v) || v < min || v > TOOL_MAX_SECONDS) {
-        snprintf(err, errlen, "%s: '%s' is not a number of seconds", what, text);
+    if (errno || end == text || *end || !isfinite(v) || v < min
+        || v > TOOL_MAX_SECONDS) {
+        snprintf(err, errlen, "%s: '%s' is not a number of seconds", what,
+                 text);
         return -1;
     }
     *out = v;
@@ -50,14 +52,16 @@ int tool_parse_seconds(const char *what, const char *text, double min, double *o
 
 static int tool_takes_value(tool_arg arg)
 {
-    return arg == TOOL_ARG_STRING || arg == TOOL_ARG_SECONDS || arg == TOOL_ARG_REFUSED;
+    return arg == TOOL_ARG_STRING || arg == TOOL_ARG_SECONDS
+           || arg == TOOL_ARG_REFUSED;
 }
 
-static const tool_option *tool_find_long(const tool_option *table, const char *name,
-                                         size_t len)
+static const tool_option *tool_find_long(const tool_option *table,
+                                         const char *name, size_t len)
 {
     for (; table && table->name; table++) {
-        if (strlen(table->name) == len && strncmp(table->name, name, len) == 0) {
+        if (strlen(table->name) == len
+            && strncmp(table->name, name, len) == 0) {
             return table;
         }
     }
@@ -77,7 +81,8 @@ static const tool_option *tool_find_short(char letter)
 }
 
 /* Any command's option of this name: it tells whether it takes a value. */
-static const tool_option *tool_find_command_option(const tool_cmd *cmds, size_t ncmds,
+static const tool_option *tool_find_command_option(const tool_cmd *cmds,
+                                                   size_t ncmds,
                                                    const char *name, size_t len)
 {
     const tool_option *o;
@@ -112,8 +117,10 @@ static void tool_apply(const tool_option *o, void *base, const char *written,
         *(const char **)((char *)base + o->offset) = value;
         break;
     case TOOL_ARG_SECONDS:
-        if (tool_parse_seconds(written, value, o->min, (double *)((char *)base + o->offset), err,
-                               sizeof(err)) != 0) {
+        if (tool_parse_seconds(written, value, o->min,
+                               (double *)((char *)base + o->offset), err,
+                               sizeof(err))
+            != 0) {
             tool_param_error(p, "%s", err);
         }
         break;
@@ -124,15 +131,19 @@ static void tool_apply(const tool_option *o, void *base, const char *written,
         p->version = 1;
         break;
     case TOOL_ARG_REFUSED:
-        tool_param_error(p, "a token is never accepted as an argument: use --token-file FILE "
-                            "or CLOUDFLARE_API_TOKEN%s", "");
+        tool_param_error(
+            p,
+            "a token is never accepted as an argument: use --token-file FILE "
+            "or CLOUDFLARE_API_TOKEN%s",
+            "");
         break;
     }
 }
 
 /* One "--name[=value]" argument at argv[*i]; may consume the next one. */
 static void tool_getparam_long(tool_ctx *ctx, int argc, char **argv, int *i,
-                               const tool_cmd *cmds, size_t ncmds, tool_params *p)
+                               const tool_cmd *cmds, size_t ncmds,
+                               tool_params *p)
 {
     const char *name = argv[*i] + 2, *eq = strchr(name, '='), *value = NULL;
     size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -169,7 +180,8 @@ static void tool_getparam_long(tool_ctx *ctx, int argc, char **argv, int *i,
 }
 
 /* "-qv", "-z NAME", "-zNAME". */
-static void tool_getparam_short(tool_ctx *ctx, int argc, char **argv, int *i, tool_params *p)
+static void tool_getparam_short(tool_ctx *ctx, int argc, char **argv, int *i,
+                                tool_params *p)
 {
     const char *a = argv[*i];
     const tool_option *o;
@@ -200,8 +212,8 @@ static void tool_getparam_short(tool_ctx *ctx, int argc, char **argv, int *i, to
     }
 }
 
-int tool_getparam(tool_ctx *ctx, int argc, char **argv, const tool_cmd *cmds, size_t ncmds,
-                  tool_params *p)
+int tool_getparam(tool_ctx *ctx, int argc, char **argv, const tool_cmd *cmds,
+                  size_t ncmds, tool_params *p)
 {
     int i, only_positional = 0;
 
@@ -240,9 +252,11 @@ int tool_getparam_command(tool_ctx *ctx, tool_params *p, const tool_cmd *cmd)
 
     for (i = 0; i < p->nfound && !p->error[0]; i++) {
         snprintf(written, sizeof(written), "--%s", p->found[i].written);
-        o = tool_find_long(cmd->options, p->found[i].written, strlen(p->found[i].written));
+        o = tool_find_long(cmd->options, p->found[i].written,
+                           strlen(p->found[i].written));
         if (!o) {
-            tool_param_error(p, "option %s does not apply to this command", written);
+            tool_param_error(p, "option %s does not apply to this command",
+                             written);
         }
         else {
             tool_apply(o, &ctx->opt, written, p->found[i].value, p);

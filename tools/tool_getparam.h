@@ -34,16 +34,17 @@ extern const tool_option tool_global_options[];
  * command table tells which command options exist and which of them take
  * an argument. TOOL_EXIT_OK, or TOOL_EXIT_USAGE with params->error set.
  */
-int tool_getparam(tool_ctx *ctx, int argc, char **argv, const tool_cmd *cmds, size_t ncmds,
-                  tool_params *params);
+int tool_getparam(tool_ctx *ctx, int argc, char **argv, const tool_cmd *cmds,
+                  size_t ncmds, tool_params *params);
 /* Applies the command options found to ctx->opt, refusing those that are
  * not the command's own. */
-int tool_getparam_command(tool_ctx *ctx, tool_params *params, const tool_cmd *cmd);
+int tool_getparam_command(tool_ctx *ctx, tool_params *params,
+                          const tool_cmd *cmd);
 void tool_params_free(tool_params *params);
 
 /* Parses a number of seconds in [min, one week]; -1 (with the message in
  * err) when it is not one. */
-int tool_parse_seconds(const char *what, const char *text, double min, double *out, char *err,
-                       size_t errlen);
+int tool_parse_seconds(const char *what, const char *text, double min,
+                       double *out, char *err, size_t errlen);
 
 #endif /* TOOL_GETPARAM_H */

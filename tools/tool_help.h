@@ -8,7 +8,8 @@
 #include "tool.h"
 
 /* Full help, or the lines of one command family (family non-NULL). */
-void tool_help(FILE *out, const tool_cmd *cmds, size_t ncmds, const char *family);
+void tool_help(FILE *out, const tool_cmd *cmds, size_t ncmds,
+               const char *family);
 
 /* "cfaop: error: MESSAGE" and "Try 'cfaop [FAMILY ]--help'."; returns
  * TOOL_EXIT_USAGE. */

@@ -64,7 +64,8 @@ static char *tool_redact_dup(const char *s, int *failed)
             continue;
         }
         slen = strlen(tool_secrets[i]);
-        for (hit = strstr(cur, tool_secrets[i]); hit; hit = strstr(hit + slen, tool_secrets[i])) {
+        for (hit = strstr(cur, tool_secrets[i]); hit;
+             hit = strstr(hit + slen, tool_secrets[i])) {
             n++;
         }
         len = strlen(cur) + n * rlen + 1;
@@ -121,7 +122,8 @@ void tool_error(const char *fmt, ...)
     va_start(ap, fmt);
     msg = tool_vformat(fmt, ap);
     va_end(ap);
-    snprintf(tool_last_error, sizeof(tool_last_error), "%s", msg ? msg : "out of memory");
+    snprintf(tool_last_error, sizeof(tool_last_error), "%s",
+             msg ? msg : "out of memory");
     free(msg);
     fflush(stdout);
     fprintf(stderr, "cfaop: error: %s\n", tool_last_error);
@@ -221,12 +223,14 @@ static void tool_redact_json(json_t *v)
             json_string_set(v, red ? red : TOOL_REDACTED);
         }
         free(red);
-    } else if (json_is_object(v)) {
-        json_object_foreach(v, k, item) {
+    }
+    else if (json_is_object(v)) {
+        json_object_foreach (v, k, item) {
             tool_redact_json(item);
         }
-    } else if (json_is_array(v)) {
-        json_array_foreach(v, i, item) {
+    }
+    else if (json_is_array(v)) {
+        json_array_foreach (v, i, item) {
             tool_redact_json(item);
         }
     }
@@ -239,7 +243,8 @@ void tool_out_finish(tool_ctx *ctx, int rc)
     if (!ctx->cfg.json) {
         return;
     }
-    doc = json_is_object(ctx->result) ? json_deep_copy(ctx->result) : json_object();
+    doc = json_is_object(ctx->result) ? json_deep_copy(ctx->result)
+                                      : json_object();
     if (!doc) {
         return;
     }
@@ -251,10 +256,12 @@ void tool_out_finish(tool_ctx *ctx, int rc)
     if (rc != TOOL_EXIT_OK && tool_last_error[0]) {
         json_object_set_new(doc, "error", tool_json_text(tool_last_error));
     }
-    json_object_set(doc, "warnings", ctx->warnings ? ctx->warnings : json_array());
+    json_object_set(doc, "warnings",
+                    ctx->warnings ? ctx->warnings : json_array());
     if (ctx->cfg.dry_run) {
         json_object_set_new(doc, "dry_run", json_true());
-        json_object_set(doc, "calls", ctx->dry_calls ? ctx->dry_calls : json_array());
+        json_object_set(doc, "calls",
+                        ctx->dry_calls ? ctx->dry_calls : json_array());
     }
     tool_redact_json(doc);
     json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -268,7 +275,8 @@ int tool_out_close(int rc)
     if (fflush(stdout) != 0 || ferror(stdout)) {
         int err = errno;
 
-        tool_error("cannot write to standard output: %s", strerror(err ? err : EIO));
+        tool_error("cannot write to standard output: %s",
+                   strerror(err ? err : EIO));
         return rc == TOOL_EXIT_OK ? TOOL_EXIT_FAIL : rc;
     }
     return rc;
@@ -300,13 +308,16 @@ static size_t tool_utf8_len(const unsigned char *s)
     if (s[0] >= 0xc2 && s[0] <= 0xdf) {
         n = 2;
         cp = s[0] & 0x1f;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+    }
+    else if (s[0] >= 0xe0 && s[0] <= 0xef) {
         n = 3;
         cp = s[0] & 0x0f;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+    }
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
         n = 4;
         cp = s[0] & 0x07;
-    } else {
+    }
+    else {
         return 0;
     }
     for (i = 1; i < n; i++) {
@@ -348,7 +359,8 @@ json_t *tool_json_text(const char *s)
             snprintf(buf + o, 5, "\\x%02x", p[i]);
             o += 4;
             i++;
-        } else {
+        }
+        else {
             memcpy(buf + o, p + i, n);
             o += n;
             i += n;
@@ -371,15 +383,17 @@ json_t *tool_json_redacted(const json_t *body)
     }
     copy = json_deep_copy(body);
     if (json_is_object(copy)) {
-        json_object_foreach(copy, k, v) {
+        json_object_foreach (copy, k, v) {
             if (strcmp(k, "private_key") == 0) {
                 json_object_set_new(copy, k, json_string("[REDACTED]"));
-            } else if (json_is_object(v) || json_is_array(v)) {
+            }
+            else if (json_is_object(v) || json_is_array(v)) {
                 json_object_set_new(copy, k, tool_json_redacted(v));
             }
         }
-    } else if (json_is_array(copy)) {
-        json_array_foreach(copy, i, v) {
+    }
+    else if (json_is_array(copy)) {
+        json_array_foreach (copy, i, v) {
             if (json_is_object(v) || json_is_array(v)) {
                 json_array_set_new(copy, i, tool_json_redacted(v));
             }

@@ -7,8 +7,8 @@
 #include "tool_out.h"
 #include "tool_settings.h"
 
-static const char *const tool_ssl_modes[] = {"off", "flexible", "full", "strict", "origin_pull",
-                                             NULL};
+static const char *const tool_ssl_modes[] = {"off",    "flexible",    "full",
+                                             "strict", "origin_pull", NULL};
 
 int tool_ssl_mode_known(const char *mode)
 {
@@ -32,8 +32,11 @@ int tool_ssl_mode_ok(const char *mode)
 void tool_ssl_mode_warn(tool_ctx *ctx, const char *mode)
 {
     if (mode && !tool_ssl_mode_ok(mode)) {
-        tool_warn(ctx, "SSL/TLS encryption mode is '%s': Authenticated Origin Pulls do not "
-                  "apply (set it to full or strict: cfaop ssl-mode full)", mode);
+        tool_warn(ctx,
+                  "SSL/TLS encryption mode is '%s': Authenticated Origin Pulls "
+                  "do not "
+                  "apply (set it to full or strict: cfaop ssl-mode full)",
+                  mode);
     }
 }
 
@@ -43,8 +46,8 @@ int tool_setting_get(tool_ctx *ctx, const char *name, char *value, size_t len)
     const char *v;
     int rc;
 
-    rc = tool_api_callf(ctx, TOOL_GET, NULL, TOOL_WANT_OBJECT, &res, "/zones/%s/settings/%s",
-                        ctx->zone_id, name);
+    rc = tool_api_callf(ctx, TOOL_GET, NULL, TOOL_WANT_OBJECT, &res,
+                        "/zones/%s/settings/%s", ctx->zone_id, name);
     if (rc == TOOL_EXIT_OK) {
         v = tool_json_str(res, "value");
         if (!v) {
@@ -59,7 +62,8 @@ int tool_setting_get(tool_ctx *ctx, const char *name, char *value, size_t len)
     return rc;
 }
 
-int tool_setting_set(tool_ctx *ctx, const char *name, const char *value, char **now)
+int tool_setting_set(tool_ctx *ctx, const char *name, const char *value,
+                     char **now)
 {
     json_t *body = json_pack("{s:s}", "value", value), *res = NULL;
     const char *v;
@@ -69,8 +73,8 @@ int tool_setting_set(tool_ctx *ctx, const char *name, const char *value, char **
     if (!body) {
         return tool_exit_code(TOOL_FAILED_MEMORY);
     }
-    rc = tool_api_callf(ctx, TOOL_PATCH, body, TOOL_WANT_OBJECT, &res, "/zones/%s/settings/%s",
-                        ctx->zone_id, name);
+    rc = tool_api_callf(ctx, TOOL_PATCH, body, TOOL_WANT_OBJECT, &res,
+                        "/zones/%s/settings/%s", ctx->zone_id, name);
     if (rc == TOOL_EXIT_OK) {
         v = ctx->cfg.dry_run ? NULL : tool_json_str(res, "value");
         *now = strdup(v ? v : value);
@@ -86,14 +90,17 @@ int tool_zone_aop_get(tool_ctx *ctx, int *enabled)
     int rc;
 
     rc = tool_api_callf(ctx, TOOL_GET, NULL, TOOL_WANT_OBJECT, &res,
-                        "/zones/%s/origin_tls_client_auth/settings", ctx->zone_id);
+                        "/zones/%s/origin_tls_client_auth/settings",
+                        ctx->zone_id);
     if (rc == TOOL_EXIT_OK) {
         e = json_object_get(res, "enabled");
         /* "It is false by default" (API docs): absent means off. */
         if (e && !json_is_boolean(e)) {
             tool_error("malformed response from the API to GET "
-                       "/zones/%s/origin_tls_client_auth/settings: \"enabled\" is not a "
-                       "boolean", ctx->zone_id);
+                       "/zones/%s/origin_tls_client_auth/settings: \"enabled\" "
+                       "is not a "
+                       "boolean",
+                       ctx->zone_id);
             rc = tool_exit_code(TOOL_FAILED_MALFORMED);
         }
         *enabled = json_is_true(e);
@@ -109,7 +116,8 @@ int tool_zone_aop_set(tool_ctx *ctx, int enabled)
 
     if (body) {
         rc = tool_api_callf(ctx, TOOL_PUT, body, 0, NULL,
-                            "/zones/%s/origin_tls_client_auth/settings", ctx->zone_id);
+                            "/zones/%s/origin_tls_client_auth/settings",
+                            ctx->zone_id);
     }
     json_decref(body);
     return rc;

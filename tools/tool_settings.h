@@ -14,7 +14,8 @@
 int tool_setting_get(tool_ctx *ctx, const char *name, char *value, size_t len);
 /* PATCH /zones/ID/settings/NAME to `value`; *now gets what the API says
  * the value is afterwards (`value` with --dry-run), malloc'ed. */
-int tool_setting_set(tool_ctx *ctx, const char *name, const char *value, char **now);
+int tool_setting_set(tool_ctx *ctx, const char *name, const char *value,
+                     char **now);
 /* GET /zones/ID/origin_tls_client_auth/settings -> enabled. */
 int tool_zone_aop_get(tool_ctx *ctx, int *enabled);
 /* PUT of the same. */

@@ -44,11 +44,14 @@ static char *tool_state_dir(const char **why)
     if (env && *env) {
         base = env;
         tail = "";
-    } else if ((base = getenv("XDG_STATE_HOME")) && *base == '/') {
+    }
+    else if ((base = getenv("XDG_STATE_HOME")) && *base == '/') {
         tail = "/cfaop";
-    } else if ((base = getenv("HOME")) && *base == '/') {
+    }
+    else if ((base = getenv("HOME")) && *base == '/') {
         tail = "/.local/state/cfaop";
-    } else {
+    }
+    else {
         *why = "no CFAOP_STATE_DIR, XDG_STATE_HOME or HOME";
         return NULL;
     }
@@ -81,7 +84,9 @@ static char *tool_state_path(tool_ctx *ctx, const char *name, int quiet)
 
     if (!dir) {
         if (!quiet) {
-            tool_warn(ctx, "cannot use the state directory (%s); set CFAOP_STATE_DIR", why);
+            tool_warn(
+                ctx, "cannot use the state directory (%s); set CFAOP_STATE_DIR",
+                why);
         }
         return NULL;
     }
@@ -105,21 +110,23 @@ int tool_state_lock_zone(tool_ctx *ctx, int *fd)
     snprintf(name, sizeof(name), "zone-%s.lock", ctx->zone_id);
     path = tool_state_path(ctx, name, 0);
     if (!path) {
-        tool_warn(ctx, "rotating without a lock: a concurrent rotation of this zone would not "
-                  "be noticed");
+        tool_warn(ctx, "rotating without a lock: a concurrent rotation of this "
+                       "zone would not "
+                       "be noticed");
         return TOOL_EXIT_OK;
     }
     *fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (*fd < 0) {
-        tool_warn(ctx, "cannot open the lock %s (%s): rotating without a lock", path,
-                  strerror(errno));
+        tool_warn(ctx, "cannot open the lock %s (%s): rotating without a lock",
+                  path, strerror(errno));
         goto cleanup;
     }
     if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
         n = read(*fd, pid, sizeof(pid) - 1);
         pid[n > 0 ? n : 0] = '\0';
         pid[strcspn(pid, "\n")] = '\0';
-        tool_error("another cfaop is rotating certificates of zone %s%s%s (lock %s); wait for "
+        tool_error("another cfaop is rotating certificates of zone %s%s%s "
+                   "(lock %s); wait for "
                    "it to finish, then run this command again",
                    ctx->zone_id, pid[0] ? " as process " : "", pid, path);
         close(*fd);
@@ -155,10 +162,12 @@ json_t *tool_state_journal_load(tool_ctx *ctx, const char *name)
     }
     doc = json_load_file(path, 0, &jerr);
     if (!doc && access(path, F_OK) == 0) {
-        tool_warn(ctx, "ignoring the unreadable rotation journal %s: %s", path, jerr.text);
+        tool_warn(ctx, "ignoring the unreadable rotation journal %s: %s", path,
+                  jerr.text);
     }
     if (doc && !json_is_object(doc)) {
-        tool_warn(ctx, "ignoring the rotation journal %s: not a JSON object", path);
+        tool_warn(ctx, "ignoring the rotation journal %s: not a JSON object",
+                  path);
         json_decref(doc);
         doc = NULL;
     }
@@ -182,8 +191,8 @@ int tool_state_journal_save(tool_ctx *ctx, const char *name, const json_t *doc)
     }
     snprintf(tmp, len, "%s.%ld.tmp", path, (long)getpid());
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 || json_dumpfd(doc, fd, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 || fsync(fd) != 0
-        || close(fd) != 0) {
+    if (fd < 0 || json_dumpfd(doc, fd, JSON_INDENT(2) | JSON_SORT_KEYS) != 0
+        || fsync(fd) != 0 || close(fd) != 0) {
         if (fd >= 0) {
             close(fd);
         }
@@ -198,8 +207,11 @@ int tool_state_journal_save(tool_ctx *ctx, const char *name, const json_t *doc)
 
 cleanup:
     if (rc != 0) {
-        tool_warn(ctx, "cannot write the rotation journal %s (%s): an interrupted rotation "
-                  "will not be resumed by a rerun", path, strerror(errno));
+        tool_warn(ctx,
+                  "cannot write the rotation journal %s (%s): an interrupted "
+                  "rotation "
+                  "will not be resumed by a rerun",
+                  path, strerror(errno));
         if (tmp) {
             unlink(tmp);
         }

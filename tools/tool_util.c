@@ -28,7 +28,8 @@ static const int tool_failure_exit[] = {
 
 int tool_exit_code(tool_failure failure)
 {
-    if ((size_t)failure >= sizeof(tool_failure_exit) / sizeof(tool_failure_exit[0])) {
+    if ((size_t)failure
+        >= sizeof(tool_failure_exit) / sizeof(tool_failure_exit[0])) {
         return TOOL_EXIT_FAIL;
     }
     return tool_failure_exit[failure];

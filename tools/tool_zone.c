@@ -76,15 +76,18 @@ int tool_zone_resolve(tool_ctx *ctx)
     }
     /* A read-only lookup, made with --dry-run too; 50 a page is the most
      * the API gives, so fewer pages to read. */
-    rc = tool_api_get_list(ctx, 0, &zones, "/zones?name=%s&per_page=50", escaped);
+    rc = tool_api_get_list(ctx, 0, &zones, "/zones?name=%s&per_page=50",
+                           escaped);
     if (rc == TOOL_EXIT_OK && json_array_size(zones) == 0) {
-        tool_error("zone '%s' not found (or the credentials cannot see it)", name);
+        tool_error("zone '%s' not found (or the credentials cannot see it)",
+                   name);
         rc = tool_exit_code(TOOL_FAILED_NOTFOUND);
     }
     else if (rc == TOOL_EXIT_OK && json_array_size(zones) > 1) {
-        tool_error("%zu zones are named '%s' (several accounts); give the zone id instead:",
+        tool_error("%zu zones are named '%s' (several accounts); give the zone "
+                   "id instead:",
                    json_array_size(zones), name);
-        json_array_foreach(zones, i, zone) {
+        json_array_foreach (zones, i, zone) {
             fprintf(stderr, "  %s\n", tool_json_show(zone, "id"));
         }
         rc = tool_exit_code(TOOL_FAILED_STATE);
@@ -108,7 +111,8 @@ int tool_zone_account(tool_ctx *ctx, const char **account)
         *account = ctx->zone_account_id;
         return rc;
     }
-    rc = tool_api_callf(ctx, TOOL_GET, NULL, TOOL_WANT_OBJECT, &zone, "/zones/%s", ctx->zone_id);
+    rc = tool_api_callf(ctx, TOOL_GET, NULL, TOOL_WANT_OBJECT, &zone,
+                        "/zones/%s", ctx->zone_id);
     id = tool_json_str(json_object_get(zone, "account"), "id");
     if (rc == TOOL_EXIT_OK && id) {
         ctx->zone_account_id = strdup(id);
