@@ -163,9 +163,8 @@ static void tool_answer_auth_hint(tool_answer *a, const char *method,
     const char *perm = NULL, *rest;
 
     if (a->code != 10000 && a->code != 0) {
-        tool_answer_append(
-            a, " (the credentials are not valid: check them with cfaop "
-               "verify-token)");
+        tool_answer_append(a, " (the credentials are not valid: check them "
+                              "with cfaop verify-token)");
         return;
     }
     rest = strncmp(path, "/zones/", 7) == 0 ? strchr(path + 7, '/') : NULL;
@@ -181,17 +180,16 @@ static void tool_answer_auth_hint(tool_answer *a, const char *method,
     if (perm) {
         tool_answer_append(
             a,
-            " (the credentials lack a permission: %s %s needs \"%s\" on "
-            "this zone; check the token's permissions and zones, and the "
-            "token itself with cfaop verify-token)",
+            " (the credentials lack a permission: %s %s needs \"%s\" on this "
+            "zone; check the token's permissions and zones, and the token "
+            "itself with cfaop verify-token)",
             method, path, perm);
     }
     else {
-        tool_answer_append(
-            a,
-            " (the credentials lack a permission for %s %s; check them "
-            "with cfaop verify-token)",
-            method, path);
+        tool_answer_append(a,
+                           " (the credentials lack a permission for %s %s; "
+                           "check them with cfaop verify-token)",
+                           method, path);
     }
 }
 

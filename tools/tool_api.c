@@ -301,11 +301,10 @@ static void tool_api_pace_wait(tool_ctx *ctx)
     wait = api->stamps[api->stamp_next] + api->rate_window - tool_now();
     if (wait > 0) {
         /* A pause of the tool's own making: say so, or it looks hung. */
-        tool_info(
-            ctx,
-            "cfaop: note: pausing %.1f s to stay under the API rate limit "
-            "(%d requests in %g s)",
-            wait, api->rate_limit, api->rate_window);
+        tool_info(ctx,
+                  "cfaop: note: pausing %.1f s to stay under the API rate "
+                  "limit (%d requests in %g s)",
+                  wait, api->rate_limit, api->rate_window);
         tool_sleep(wait);
     }
 }

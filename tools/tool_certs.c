@@ -17,6 +17,16 @@ const char *tool_certs_base(tool_cert_kind kind)
                : "origin_tls_client_auth/hostnames/certificates";
 }
 
+int tool_certs_check_id(char *id)
+{
+    if (!id || !tool_is_cert_id(id)) {
+        tool_error("'%s' is not a certificate id", id ? id : "");
+        return tool_exit_code(TOOL_FAILED_USAGE);
+    }
+    tool_id_lower(id);
+    return TOOL_EXIT_OK;
+}
+
 const char *tool_certs_noun(tool_cert_kind kind)
 {
     return kind == TOOL_CERT_ZONE ? "zone certificate" : "hostname certificate";
@@ -118,8 +128,7 @@ int tool_certs_list(tool_ctx *ctx, tool_cert_kind kind, json_t **list)
     json_array_foreach (raw, i, item) {
         if (!json_is_object(item)) {
             tool_error("malformed response from the API to GET /zones/%s/%s: "
-                       "item %zu of the "
-                       "list is not an object",
+                       "item %zu of the list is not an object",
                        ctx->zone_id, tool_certs_base(kind), i);
             rc = tool_exit_code(TOOL_FAILED_MALFORMED);
             goto cleanup;
@@ -221,119 +230,151 @@ static int tool_certs_count_live(const json_t *list)
     return n;
 }
 
+/* Reuses the live certificate with the same fingerprint, if there is one:
+ * 1 (with *cert set) when it did. */
+static int tool_certs_reuse(tool_ctx *ctx, tool_cert_kind kind,
+                            const tool_local_cert *lc, const json_t *list,
+                            json_t **cert)
+{
+    json_t *match = tool_certs_find_sha(list, lc->sha256, 1);
+
+    if (!match) {
+        return 0;
+    }
+    *cert = json_incref(match);
+    tool_info(ctx, "%s %s is already uploaded (%s); reusing it",
+              tool_certs_noun(kind), tool_json_show(match, "id"),
+              tool_json_show(match, "status"));
+    return 1;
+}
+
+/* Before the first upload: a stale earlier upload is worth a warning, a
+ * zone full of hostname certificates is worth a refusal. */
+static int tool_certs_upload_allowed(tool_ctx *ctx, tool_cert_kind kind,
+                                     const tool_local_cert *lc,
+                                     const json_t *list)
+{
+    json_t *stale = tool_certs_find_sha(list, lc->sha256, 0);
+    int live = tool_certs_count_live(list);
+
+    if (stale) {
+        tool_warn(ctx,
+                  "an earlier upload of this certificate, %s %s, is %s; "
+                  "uploading it again (delete the stale one when done)",
+                  tool_certs_noun(kind), tool_json_show(stale, "id"),
+                  tool_json_show(stale, "status"));
+    }
+    if (kind == TOOL_CERT_HOSTNAME && live >= TOOL_MAX_HOSTNAME_CERTS) {
+        tool_error("the zone already has %d hostname certificates, the API's "
+                   "limit is %d; delete one first (cfaop hostname delete-cert "
+                   "ID)",
+                   live, TOOL_MAX_HOSTNAME_CERTS);
+        return tool_exit_code(TOOL_FAILED_STATE);
+    }
+    return TOOL_EXIT_OK;
+}
+
+/* The certificate an accepted upload created (a placeholder with
+ * --dry-run). */
+static int tool_certs_uploaded(tool_ctx *ctx, tool_cert_kind kind,
+                               const tool_local_cert *lc, const json_t *res,
+                               json_t **cert)
+{
+    if (ctx->cfg.dry_run) {
+        *cert = json_pack("{s:s, s:s, s:s, s:s}", "id", TOOL_DRY_RUN_ID,
+                          "status", "dry-run", "sha256", lc->sha256,
+                          "expires_on", lc->not_after);
+        return TOOL_EXIT_OK;
+    }
+    if (!tool_json_str(res, "id")) {
+        tool_error("the API accepted the upload but returned no certificate "
+                   "id");
+        return tool_exit_code(TOOL_FAILED_MALFORMED);
+    }
+    *cert = tool_certs_view(res);
+    if (*cert && json_is_null(json_object_get(*cert, "sha256"))) {
+        json_object_set_new(*cert, "sha256", json_string(lc->sha256));
+    }
+    tool_info(ctx, "uploaded %s %s (%s)", tool_certs_noun(kind),
+              tool_json_show(*cert, "id"), tool_json_show(*cert, "status"));
+    return TOOL_EXIT_OK;
+}
+
+/*
+ * After an upload of unknown outcome: the list as it is now, in *fresh,
+ * so that a certificate is never uploaded twice. TOOL_EXIT_OK to go on
+ * (the upload landed, or another attempt is allowed after its backoff).
+ */
+static int tool_certs_recheck(tool_ctx *ctx, tool_cert_kind kind,
+                              const tool_local_cert *lc, int attempt,
+                              json_t **fresh)
+{
+    char why[1024];
+    int rc;
+
+    snprintf(why, sizeof(why), "%s", tool_api_last_error(ctx)->message);
+    tool_info(ctx, "upload outcome unknown (%s); checking whether it landed",
+              why);
+    json_decref(*fresh);
+    *fresh = NULL;
+    rc = tool_certs_list(ctx, kind, fresh);
+    if (rc != TOOL_EXIT_OK) {
+        tool_error("cannot tell whether the upload landed; run the command "
+                   "again, it reuses the certificate if it did");
+        return rc;
+    }
+    if (!tool_certs_find_sha(*fresh, lc->sha256, 1)
+        && tool_api_retry_wait(ctx, attempt) != 0) {
+        tool_error("upload failed: %s", why);
+        return tool_exit_code(TOOL_FAILED_API);
+    }
+    return TOOL_EXIT_OK;
+}
+
 int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind,
                       const tool_local_cert *lc, const json_t *list,
                       json_t **cert, int *reused)
 {
-    json_t *fetched = NULL, *body = NULL, *res = NULL, *match;
-    const tool_api_error *e;
+    json_t *fetched = NULL, *body = NULL, *res = NULL;
     tool_buf path = TOOL_BUF_INIT;
-    char why[1024];
-    int rc, attempt = 0;
+    int rc = TOOL_EXIT_OK, attempt;
 
     *cert = NULL;
     *reused = 0;
     if (!list) {
         rc = tool_certs_list(ctx, kind, &fetched);
-        if (rc != TOOL_EXIT_OK) {
-            goto cleanup;
-        }
         list = fetched;
     }
-    for (;;) {
-        match = tool_certs_find_sha(list, lc->sha256, 1);
-        if (match) {
-            *cert = json_incref(match);
-            *reused = 1;
-            tool_info(ctx, "%s %s is already uploaded (%s); reusing it",
-                      tool_certs_noun(kind), tool_json_show(match, "id"),
-                      tool_json_show(match, "status"));
-            rc = TOOL_EXIT_OK;
-            goto cleanup;
-        }
-        if (attempt == 0) {
-            match = tool_certs_find_sha(list, lc->sha256, 0);
-            if (match) {
-                tool_warn(
-                    ctx,
-                    "an earlier upload of this certificate, %s %s, is %s; "
-                    "uploading it again (delete the stale one when done)",
-                    tool_certs_noun(kind), tool_json_show(match, "id"),
-                    tool_json_show(match, "status"));
-            }
-            if (kind == TOOL_CERT_HOSTNAME
-                && tool_certs_count_live(list) >= TOOL_MAX_HOSTNAME_CERTS) {
-                tool_error(
-                    "the zone already has %d hostname certificates, the API's "
-                    "limit is "
-                    "%d; delete one first (cfaop hostname delete-cert ID)",
-                    tool_certs_count_live(list), TOOL_MAX_HOSTNAME_CERTS);
-                rc = tool_exit_code(TOOL_FAILED_STATE);
-                goto cleanup;
-            }
-            body = tool_local_body(lc);
-            tool_buf_printf(&path, "/zones/%s/%s", ctx->zone_id,
-                            tool_certs_base(kind));
-            if (!body || !tool_buf_str(&path)) {
-                tool_error("cannot build the upload request");
-                rc = tool_exit_code(TOOL_FAILED_MEMORY);
-                goto cleanup;
-            }
-        }
+    if (rc == TOOL_EXIT_OK
+        && (*reused = tool_certs_reuse(ctx, kind, lc, list, cert))) {
+        goto cleanup;
+    }
+    if (rc == TOOL_EXIT_OK) {
+        rc = tool_certs_upload_allowed(ctx, kind, lc, list);
+    }
+    body = rc == TOOL_EXIT_OK ? tool_local_body(lc) : NULL;
+    tool_buf_printf(&path, "/zones/%s/%s", ctx->zone_id, tool_certs_base(kind));
+    if (rc == TOOL_EXIT_OK && (!body || !tool_buf_str(&path))) {
+        tool_error("cannot build the upload request");
+        rc = tool_exit_code(TOOL_FAILED_MEMORY);
+    }
+    for (attempt = 0; rc == TOOL_EXIT_OK; attempt++) {
         rc = tool_api_call(ctx, TOOL_POST, tool_buf_str(&path), body,
                            TOOL_API_NOREPORT, &res);
         if (rc == TOOL_EXIT_OK) {
-            if (ctx->cfg.dry_run) {
-                *cert = json_pack("{s:s, s:s, s:s, s:s}", "id", TOOL_DRY_RUN_ID,
-                                  "status", "dry-run", "sha256", lc->sha256,
-                                  "expires_on", lc->not_after);
-            }
-            else if (!tool_json_str(res, "id")) {
-                tool_error("the API accepted the upload but returned no "
-                           "certificate id");
-                rc = tool_exit_code(TOOL_FAILED_MALFORMED);
-                goto cleanup;
-            }
-            else {
-                *cert = tool_certs_view(res);
-                if (*cert && json_is_null(json_object_get(*cert, "sha256"))) {
-                    json_object_set_new(*cert, "sha256",
-                                        json_string(lc->sha256));
-                }
-                tool_info(ctx, "uploaded %s %s (%s)", tool_certs_noun(kind),
-                          tool_json_show(*cert, "id"),
-                          tool_json_show(*cert, "status"));
-            }
-            goto cleanup;
+            rc = tool_certs_uploaded(ctx, kind, lc, res, cert);
+            break;
         }
-        e = tool_api_last_error(ctx);
-        if (!e->unknown_outcome) {
+        if (!tool_api_last_error(ctx)->unknown_outcome) {
             rc = tool_api_report(ctx);
-            goto cleanup;
+            break;
         }
-        /* The upload may have landed: look before sending it again, so
-         * that a certificate is never uploaded twice. */
-        snprintf(why, sizeof(why), "%s", e->message);
-        tool_info(ctx,
-                  "upload outcome unknown (%s); checking whether it landed",
-                  why);
-        json_decref(fetched);
-        fetched = NULL;
-        rc = tool_certs_list(ctx, kind, &fetched);
-        if (rc != TOOL_EXIT_OK) {
-            tool_error("cannot tell whether the upload landed; run the command "
-                       "again, it "
-                       "reuses the certificate if it did");
-            goto cleanup;
+        /* The upload may have landed: look before sending it again. */
+        rc = tool_certs_recheck(ctx, kind, lc, attempt, &fetched);
+        if (rc == TOOL_EXIT_OK
+            && (*reused = tool_certs_reuse(ctx, kind, lc, fetched, cert))) {
+            break;
         }
-        list = fetched;
-        if (!tool_certs_find_sha(list, lc->sha256, 1)
-            && tool_api_retry_wait(ctx, attempt) != 0) {
-            tool_error("upload failed: %s", why);
-            rc = tool_exit_code(TOOL_FAILED_API);
-            goto cleanup;
-        }
-        attempt++;
     }
 
 cleanup:
@@ -481,12 +522,11 @@ int tool_certs_warn(tool_ctx *ctx, tool_cert_kind kind, const json_t *list)
         }
     }
     if (kind == TOOL_CERT_ZONE && active > 1) {
-        tool_warn(
-            ctx,
-            "%d zone certificates are active: Cloudflare presents only the "
-            "most "
-            "recently deployed one; delete the others (cfaop zone delete ID)",
-            active);
+        tool_warn(ctx,
+                  "%d zone certificates are active: Cloudflare presents only "
+                  "the most recently deployed one; delete the others (cfaop "
+                  "zone delete ID)",
+                  active);
     }
     return active;
 }

@@ -19,6 +19,10 @@
  * where a kind's certificates live under /zones/ID/. */
 const char *tool_certs_base(tool_cert_kind kind);
 
+/* Checks a certificate id argument (letters, digits, '-') and lower-cases
+ * it in place; a usage error for anything else. */
+int tool_certs_check_id(char *id);
+
 /* Human name of a kind: "zone certificate" / "hostname certificate". */
 const char *tool_certs_noun(tool_cert_kind kind);
 

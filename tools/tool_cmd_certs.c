@@ -16,13 +16,7 @@ const tool_option tool_cert_upload_options[] = {
 
 int tool_check_cert_id(tool_ctx *ctx)
 {
-    if (ctx->argc < 1 || !tool_is_cert_id(ctx->argv[0])) {
-        tool_error("'%s' is not a certificate id",
-                   ctx->argc < 1 ? "" : ctx->argv[0]);
-        return tool_exit_code(TOOL_FAILED_USAGE);
-    }
-    tool_id_lower(ctx->argv[0]);
-    return TOOL_EXIT_OK;
+    return tool_certs_check_id(ctx->argc > 0 ? ctx->argv[0] : NULL);
 }
 
 int tool_cmd_cert_upload(tool_ctx *ctx)

@@ -41,7 +41,7 @@ int tool_check_hosts(tool_ctx *ctx)
 
 int tool_check_delete_cert(tool_ctx *ctx)
 {
-    int rc = tool_check_cert_id(ctx);
+    int rc = tool_certs_check_id(ctx->argv[0]);
 
     return rc == TOOL_EXIT_OK
                ? tool_hosts_normalize(ctx->argc - 1, ctx->argv + 1)
@@ -221,9 +221,8 @@ static int tool_host_delete_guard(tool_ctx *ctx, const char *id)
     }
     if (rc == TOOL_EXIT_OK && user) {
         tool_error("refusing to delete %s: %s still uses it (move it with "
-                   "cfaop hostname "
-                   "rotate/enable, void it with cfaop hostname remove, or use "
-                   "--force)",
+                   "cfaop hostname rotate/enable, void it with cfaop hostname "
+                   "remove, or use --force)",
                    id, user);
         rc = tool_exit_code(TOOL_FAILED_STATE);
     }
@@ -292,11 +291,10 @@ static int tool_rotate_survey(tool_ctx *ctx, json_t *old_ids, json_t *enabled)
         off = json_is_false(json_object_get(assoc, "enabled"))
               && !ctx->opt.enable;
         if (rc == TOOL_EXIT_OK && off) {
-            tool_info(
-                ctx,
-                "%s is disabled (enabled: false); it stays disabled on the new "
-                "certificate (use --enable to enable it)",
-                ctx->argv[i]);
+            tool_info(ctx,
+                      "%s is disabled (enabled: false); it stays disabled on "
+                      "the new certificate (use --enable to enable it)",
+                      ctx->argv[i]);
         }
         json_array_append_new(enabled, json_boolean(!off));
         json_decref(assoc);
@@ -325,11 +323,10 @@ static void tool_rotate_journal(tool_ctx *ctx, const char *name,
             }
         }
         if (journal) {
-            tool_info(
-                ctx,
-                "resuming an interrupted rotation (old certificates to retire: "
-                "%zu)",
-                json_array_size(old_ids));
+            tool_info(ctx,
+                      "resuming an interrupted rotation (old certificates to "
+                      "retire: %zu)",
+                      json_array_size(old_ids));
         }
         json_decref(journal);
         return;
@@ -394,10 +391,9 @@ static int tool_rotate_retire(tool_ctx *ctx, const char *new_id,
         else if (rc != TOOL_EXIT_OK) {
             tool_api_report(ctx);
             tool_error("the hosts now use %s, but deleting the old hostname "
-                       "certificate %s "
-                       "failed; run the same command again to finish (or, when "
-                       "another "
-                       "hostname uses it, see cfaop hostname delete-cert)",
+                       "certificate %s failed; run the same command again to "
+                       "finish (or, when another hostname uses it, see cfaop "
+                       "hostname delete-cert)",
                        new_id, old);
             json_array_append(kept, item);
             continue;
@@ -421,10 +417,8 @@ static int tool_rotate_wait_hosts(tool_ctx *ctx, const char *new_id,
     if (rc != TOOL_EXIT_OK) {
         olds = json_dumps(old_ids, JSON_COMPACT);
         tool_error("rotation stopped after the hostnames were moved to %s; the "
-                   "old hostname "
-                   "certificate(s) %s are still uploaded: run the same command "
-                   "again to "
-                   "finish the rotation",
+                   "old hostname certificate(s) %s are still uploaded: run the "
+                   "same command again to finish the rotation",
                    new_id, olds ? olds : "(unknown)");
         free(olds);
     }

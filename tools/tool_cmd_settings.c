@@ -87,11 +87,11 @@ int tool_cmd_global(tool_ctx *ctx)
             return rc;
         }
         /* Why a custom certificate is better, said where the choice is made. */
-        tool_info(ctx, "note: the Cloudflare certificate is shared by all "
-                       "Cloudflare customers; "
-                       "it proves a request came through Cloudflare, not "
-                       "through your zone "
-                       "(use zone or hostname certificates for that)");
+        tool_info(
+            ctx,
+            "note: the Cloudflare certificate is shared by all Cloudflare "
+            "customers; it proves a request came through Cloudflare, not "
+            "through your zone (use zone or hostname certificates for that)");
     }
     return tool_setting_show_or_set(
         ctx, "tls_client_auth", "global AOP (tls_client_auth)", "global_aop");

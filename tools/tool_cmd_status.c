@@ -118,11 +118,10 @@ static void tool_status_print(tool_ctx *ctx, const tool_status *st)
         tool_print(ctx, "zone                   %s\n", ctx->zone_id);
     }
     tool_print(ctx, "SSL/TLS mode           %s\n", st->ssl);
-    tool_print(
-        ctx,
-        "global AOP             %s  (tls_client_auth: Cloudflare's shared "
-        "certificate)\n",
-        st->global);
+    tool_print(ctx,
+               "global AOP             %s  (tls_client_auth: Cloudflare's "
+               "shared certificate)\n",
+               st->global);
     tool_print(ctx, "zone-level AOP         %s\n", st->zone_on ? "on" : "off");
     tool_print(ctx, "zone certificates:\n");
     tool_certs_print_table(ctx, st->zone_certs, "  ");
@@ -148,8 +147,7 @@ static void tool_status_warn(tool_ctx *ctx, const tool_status *st)
     active = tool_certs_warn(ctx, TOOL_CERT_ZONE, st->zone_certs);
     if (st->zone_on && active == 0) {
         tool_warn(ctx, "zone-level AOP is on but no zone certificate is "
-                       "active: Cloudflare "
-                       "has no zone certificate to present");
+                       "active: Cloudflare has no zone certificate to present");
     }
     tool_certs_warn(ctx, TOOL_CERT_HOSTNAME, st->host_certs);
     json_array_foreach (st->hosts, j, view) {

@@ -94,8 +94,7 @@ static int tool_zone_delete_guard(tool_ctx *ctx, const char *id)
         tool_error(
             "refusing to delete %s: it is the last active zone certificate and "
             "zone-level AOP is on (rotate with cfaop zone rotate, turn it off "
-            "with "
-            "cfaop zone off, or use --force)",
+            "with cfaop zone off, or use --force)",
             id);
         rc = tool_exit_code(TOOL_FAILED_STATE);
     }
@@ -136,10 +135,9 @@ static int tool_zone_retire(tool_ctx *ctx, const char *new_id,
         || strcmp(st, "initializing") == 0) {
         rc = tool_certs_wait_settled(ctx, TOOL_CERT_ZONE, id, deadline);
         if (rc != TOOL_EXIT_OK) {
-            tool_error(
-                "the new certificate %s is active, but the older %s is still "
-                "deploying; run the same command again to finish",
-                new_id, id);
+            tool_error("the new certificate %s is active, but the older %s is "
+                       "still deploying; run the same command again to finish",
+                       new_id, id);
             return rc;
         }
     }
@@ -149,10 +147,9 @@ static int tool_zone_retire(tool_ctx *ctx, const char *new_id,
     }
     if (rc != TOOL_EXIT_OK) {
         tool_api_report(ctx);
-        tool_error(
-            "the new certificate %s is active, but deleting the old %s failed; "
-            "run the same command again to finish",
-            new_id, id);
+        tool_error("the new certificate %s is active, but deleting the old %s "
+                   "failed; run the same command again to finish",
+                   new_id, id);
         return rc;
     }
     *deleted = 1;

@@ -131,11 +131,10 @@ static void tool_apply(const tool_option *o, void *base, const char *written,
         p->version = 1;
         break;
     case TOOL_ARG_REFUSED:
-        tool_param_error(
-            p,
-            "a token is never accepted as an argument: use --token-file FILE "
-            "or CLOUDFLARE_API_TOKEN%s",
-            "");
+        tool_param_error(p,
+                         "a token is never accepted as an argument: use "
+                         "--token-file FILE or CLOUDFLARE_API_TOKEN%s",
+                         "");
         break;
     }
 }

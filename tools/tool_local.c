@@ -65,16 +65,14 @@ int tool_local_load(tool_ctx *ctx, tool_cert_kind kind, tool_local_cert *lc)
         if (kind == TOOL_CERT_HOSTNAME) {
             /* The API answers "missing leaf certificate"; say it first. */
             tool_error("the certificate in %s is a CA certificate; "
-                       "per-hostname AOP needs a "
-                       "leaf (client) certificate",
+                       "per-hostname AOP needs a leaf (client) certificate",
                        ctx->opt.cert_file);
             goto cleanup;
         }
-        tool_warn(
-            ctx,
-            "the certificate in %s is a CA certificate; Cloudflare presents it "
-            "as a client certificate (a leaf is expected)",
-            ctx->opt.cert_file);
+        tool_warn(ctx,
+                  "the certificate in %s is a CA certificate; Cloudflare "
+                  "presents it as a client certificate (a leaf is expected)",
+                  ctx->opt.cert_file);
     }
     if (lc->days_left < TOOL_EXPIRY_WARN_DAYS) {
         tool_warn(ctx, "the certificate in %s expires in %d days (%s)",

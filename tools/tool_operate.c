@@ -26,9 +26,8 @@ const tool_cmd tool_commands[] = {
      .max_args = -1,
      .check = tool_check_hosts,
      .usage = "[HOSTNAME...]",
-     .summary =
-         "SSL/TLS mode, global, zone-level and hostname AOP in one view, with "
-         "warnings"},
+     .summary = "SSL/TLS mode, global, zone-level and hostname AOP in one "
+                "view, with warnings"},
     {.name = "ssl-mode",
      .fn = tool_cmd_ssl_mode,
      .needs = TOOL_NEEDS_ZONE | TOOL_MUTATES_WITH_ARG,

@@ -32,11 +32,11 @@ int tool_ssl_mode_ok(const char *mode)
 void tool_ssl_mode_warn(tool_ctx *ctx, const char *mode)
 {
     if (mode && !tool_ssl_mode_ok(mode)) {
-        tool_warn(ctx,
-                  "SSL/TLS encryption mode is '%s': Authenticated Origin Pulls "
-                  "do not "
-                  "apply (set it to full or strict: cfaop ssl-mode full)",
-                  mode);
+        tool_warn(
+            ctx,
+            "SSL/TLS encryption mode is '%s': Authenticated Origin Pulls do "
+            "not apply (set it to full or strict: cfaop ssl-mode full)",
+            mode);
     }
 }
 
@@ -98,8 +98,7 @@ int tool_zone_aop_get(tool_ctx *ctx, int *enabled)
         if (e && !json_is_boolean(e)) {
             tool_error("malformed response from the API to GET "
                        "/zones/%s/origin_tls_client_auth/settings: \"enabled\" "
-                       "is not a "
-                       "boolean",
+                       "is not a boolean",
                        ctx->zone_id);
             rc = tool_exit_code(TOOL_FAILED_MALFORMED);
         }

@@ -111,8 +111,7 @@ int tool_state_lock_zone(tool_ctx *ctx, int *fd)
     path = tool_state_path(ctx, name, 0);
     if (!path) {
         tool_warn(ctx, "rotating without a lock: a concurrent rotation of this "
-                       "zone would not "
-                       "be noticed");
+                       "zone would not be noticed");
         return TOOL_EXIT_OK;
     }
     *fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -125,10 +124,10 @@ int tool_state_lock_zone(tool_ctx *ctx, int *fd)
         n = read(*fd, pid, sizeof(pid) - 1);
         pid[n > 0 ? n : 0] = '\0';
         pid[strcspn(pid, "\n")] = '\0';
-        tool_error("another cfaop is rotating certificates of zone %s%s%s "
-                   "(lock %s); wait for "
-                   "it to finish, then run this command again",
-                   ctx->zone_id, pid[0] ? " as process " : "", pid, path);
+        tool_error(
+            "another cfaop is rotating certificates of zone %s%s%s (lock %s); "
+            "wait for it to finish, then run this command again",
+            ctx->zone_id, pid[0] ? " as process " : "", pid, path);
         close(*fd);
         *fd = -1;
         rc = TOOL_EXIT_FAIL;
@@ -209,8 +208,7 @@ cleanup:
     if (rc != 0) {
         tool_warn(ctx,
                   "cannot write the rotation journal %s (%s): an interrupted "
-                  "rotation "
-                  "will not be resumed by a rerun",
+                  "rotation will not be resumed by a rerun",
                   path, strerror(errno));
         if (tmp) {
             unlink(tmp);
