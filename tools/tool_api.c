@@ -105,19 +105,16 @@ static void tool_api_rate_config(struct tool_api *api)
     }
     errno = 0;
     n = strtol(s, &end, 10);
-    if (errno || n < 1 || n > 100000 || *end != '/') {
-        goto bad;
-    }
-    w = strtod(end + 1, &end);
+    w = !errno && n >= 1 && n <= 100000 && *end == '/' ? strtod(end + 1, &end)
+                                                       : -1;
     if (*end || !isfinite(w) || w <= 0) {
-        goto bad;
+        fprintf(stderr,
+                "warning: ignoring CFAOP_RATE_LIMIT=%s (expected N/SECONDS)\n",
+                s);
+        return;
     }
     api->rate_limit = (int)n;
     api->rate_window = w;
-    return;
-bad:
-    fprintf(stderr,
-            "warning: ignoring CFAOP_RATE_LIMIT=%s (expected N/SECONDS)\n", s);
 }
 
 /* Wipes and frees a header list: two of its strings hold credentials. */
