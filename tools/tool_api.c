@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include "aop_cert.h"
 #include "tool_api.h"
 #include "tool_out.h"
+#include "tool_util.h"
 
 /* A response larger than this is not an API answer; refuse to buffer it. */
 #define TOOL_API_MAX_BODY (32u * 1024u * 1024u)
@@ -33,7 +35,7 @@ struct tool_api {
     tool_credentials cred;
     struct curl_slist *headers;      /* auth + Accept */
     struct curl_slist *headers_body; /* the same + Content-Type */
-    STACK_OF(X509) *extra_ca;        /* --cacert, added to the default store */
+    STACK_OF(X509) * extra_ca;       /* --cacert, added to the default store */
     char base[1024];
 
     /* pacing: the start times of the last `rate_limit` requests (a ring) */
@@ -50,27 +52,24 @@ struct tool_api {
     tool_api_error last;
 };
 
-/* One attempt's raw outcome. */
+/* One attempt: the transport's outcome and, when there was an HTTP
+ * answer, what it means. */
 typedef struct tool_api_reply {
     CURLcode curl_rc;
-    long status;
-    char *body;
-    size_t len;
-    int overflow;
-    double retry_after; /* seconds, < 0 when absent */
     char curl_err[CURL_ERROR_SIZE];
+    tool_buf body;
+    int overflow;
+    tool_answer answer;
 } tool_api_reply;
 
-static const char *const tool_method_names[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+/* Counters of one call's retries. */
+typedef struct tool_api_retries {
+    int attempt;      /* 5xx and transport retries so far */
+    int rate_retries; /* 429 answers waited out so far */
+} tool_api_retries;
 
-/* Error codes that mean the credentials are wrong or lack a permission
- * (reference §7): malformed header 6003/6111, invalid token 1000, unknown
- * key/email 9103, invalid access token 9109, not authorised 10000. */
-static const int tool_auth_codes[] = {1000, 6003, 6100, 6101, 6102, 6103, 6111,
-                                      9103, 9106, 9107, 9109, 10000, 10001};
-/* ... and codes that mean the object does not exist: 1415 (certificate id
- * invalid or deleted), 7003 (no route: an invalid identifier). */
-static const int tool_notfound_codes[] = {1415, 7003};
+static const char *const tool_method_names[] = {"GET", "POST", "PUT", "PATCH",
+                                                "DELETE"};
 
 static double tool_env_double(const char *name, double dflt, double min)
 {
@@ -84,7 +83,8 @@ static double tool_env_double(const char *name, double dflt, double min)
     errno = 0;
     v = strtod(s, &end);
     if (errno || *end || !isfinite(v) || v < min) {
-        fprintf(stderr, "warning: ignoring %s=%s (not a number >= %g)\n", name, s, min);
+        fprintf(stderr, "warning: ignoring %s=%s (not a number >= %g)\n", name,
+                s, min);
         return dflt;
     }
     return v;
@@ -105,18 +105,16 @@ static void tool_api_rate_config(struct tool_api *api)
     }
     errno = 0;
     n = strtol(s, &end, 10);
-    if (errno || n < 1 || n > 100000 || *end != '/') {
-        goto bad;
-    }
-    w = strtod(end + 1, &end);
+    w = !errno && n >= 1 && n <= 100000 && *end == '/' ? strtod(end + 1, &end)
+                                                       : -1;
     if (*end || !isfinite(w) || w <= 0) {
-        goto bad;
+        fprintf(stderr,
+                "warning: ignoring CFAOP_RATE_LIMIT=%s (expected N/SECONDS)\n",
+                s);
+        return;
     }
     api->rate_limit = (int)n;
     api->rate_window = w;
-    return;
-bad:
-    fprintf(stderr, "warning: ignoring CFAOP_RATE_LIMIT=%s (expected N/SECONDS)\n", s);
 }
 
 /* Wipes and frees a header list: two of its strings hold credentials. */
@@ -132,8 +130,9 @@ static void tool_slist_wipe(struct curl_slist *list)
     curl_slist_free_all(list);
 }
 
-static struct curl_slist *tool_slist_add(struct curl_slist *list, const char *name,
-                                         const char *value, int *ok)
+static struct curl_slist *tool_slist_add(struct curl_slist *list,
+                                         const char *name, const char *value,
+                                         int *ok)
 {
     struct curl_slist *n;
     size_t len = strlen(name) + strlen(value) + 3;
@@ -168,7 +167,8 @@ static struct curl_slist *tool_api_headers(struct tool_api *api, int with_body)
         snprintf(bearer, sizeof(bearer), "Bearer %s", api->cred.token);
         list = tool_slist_add(list, "Authorization", bearer, &ok);
         OPENSSL_cleanse(bearer, sizeof(bearer));
-    } else {
+    }
+    else {
         list = tool_slist_add(list, "X-Auth-Email", api->cred.email, &ok);
         list = tool_slist_add(list, "X-Auth-Key", api->cred.key, &ok);
     }
@@ -200,8 +200,8 @@ int tool_api_init(tool_ctx *ctx, tool_credentials *cred)
     memset(cred, 0, sizeof(*cred));
     ctx->api = api;
 
-    blen = strlen(ctx->api_base);
-    while (blen > 0 && ctx->api_base[blen - 1] == '/') {
+    blen = strlen(ctx->cfg.api_base);
+    while (blen > 0 && ctx->cfg.api_base[blen - 1] == '/') {
         blen--;
     }
     if (blen >= sizeof(api->base)) {
@@ -209,7 +209,7 @@ int tool_api_init(tool_ctx *ctx, tool_credentials *cred)
         rc = TOOL_EXIT_USAGE;
         goto cleanup;
     }
-    memcpy(api->base, ctx->api_base, blen);
+    memcpy(api->base, ctx->cfg.api_base, blen);
     api->base[blen] = '\0';
     /* The token must never travel in clear text or to another scheme. */
     if (strncasecmp(api->base, "https://", 8) != 0) {
@@ -217,7 +217,8 @@ int tool_api_init(tool_ctx *ctx, tool_credentials *cred)
         rc = TOOL_EXIT_USAGE;
         goto cleanup;
     }
-    if (ctx->cacert && aop_pem_load_file(ctx->cacert, &api->extra_ca, &err) != 0) {
+    if (ctx->cfg.cacert
+        && aop_pem_load_file(ctx->cfg.cacert, &api->extra_ca, &err) != 0) {
         tool_error("--cacert: %s", err.msg);
         rc = TOOL_EXIT_USAGE;
         goto cleanup;
@@ -277,21 +278,6 @@ int tool_api_report(tool_ctx *ctx)
     return ctx->api->last.exit_code;
 }
 
-int tool_api_pathf(char *buf, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= len) {
-        tool_error("request path too long");
-        return -1;
-    }
-    return 0;
-}
-
 /* --- pacing ------------------------------------------------------------ */
 
 /*
@@ -311,10 +297,11 @@ static void tool_api_pace_wait(tool_ctx *ctx)
     /* The ring is full: stamp_next is the oldest. */
     wait = api->stamps[api->stamp_next] + api->rate_window - tool_now();
     if (wait > 0) {
-        if (ctx->verbose) {
-            fprintf(stderr, "cfaop: pacing: %d requests in %g s, waiting %.2f s\n",
-                    api->rate_limit, api->rate_window, wait);
-        }
+        /* A pause of the tool's own making: say so, or it looks hung. */
+        tool_info(ctx,
+                  "cfaop: note: pausing %.1f s to stay under the API rate "
+                  "limit (%d requests in %g s)",
+                  wait, api->rate_limit, api->rate_window);
         tool_sleep(wait);
     }
 }
@@ -337,70 +324,31 @@ static size_t tool_api_write_cb(char *data, size_t size, size_t n, void *userp)
 {
     tool_api_reply *r = userp;
     size_t add = size * n;
-    char *grown;
 
-    if (r->len + add > TOOL_API_MAX_BODY) {
+    if (r->body.len + add > TOOL_API_MAX_BODY) {
         r->overflow = 1;
         return 0; /* aborts the transfer */
     }
-    grown = realloc(r->body, r->len + add + 1);
-    if (!grown) {
-        return 0;
-    }
-    r->body = grown;
-    memcpy(r->body + r->len, data, add);
-    r->len += add;
-    r->body[r->len] = '\0';
-    return add;
+    return tool_buf_add(&r->body, data, add) == 0 ? add : 0;
 }
 
-/* Retry-After is seconds or an HTTP date (RFC 9110 §10.2.3). */
 static size_t tool_api_header_cb(char *data, size_t size, size_t n, void *userp)
 {
     tool_api_reply *r = userp;
-    size_t len = size * n;
-    static const char name[] = "retry-after:";
-    char value[128];
-    size_t i, vlen;
-    char *end;
-    double secs;
-    time_t when;
 
-    if (len <= sizeof(name) - 1 || strncasecmp(data, name, sizeof(name) - 1) != 0) {
-        return len;
-    }
-    i = sizeof(name) - 1;
-    while (i < len && (data[i] == ' ' || data[i] == '\t')) {
-        i++;
-    }
-    vlen = len - i;
-    while (vlen > 0 && isspace((unsigned char)data[i + vlen - 1])) {
-        vlen--;
-    }
-    if (vlen == 0 || vlen >= sizeof(value)) {
-        return len;
-    }
-    memcpy(value, data + i, vlen);
-    value[vlen] = '\0';
-    secs = strtod(value, &end);
-    if (*end == '\0' && isfinite(secs) && secs >= 0) {
-        r->retry_after = secs;
-    } else if ((when = curl_getdate(value, NULL)) != -1) {
-        secs = difftime(when, time(NULL));
-        r->retry_after = secs > 0 ? secs : 0;
-    }
-    return len;
+    tool_answer_header(&r->answer, data, size * n, (long)time(NULL));
+    return size * n;
 }
 
 /* Adds --cacert's certificates to the store libcurl already filled with the
  * system's CAs: --cacert adds trust, it never replaces or disables it. */
-static CURLcode tool_api_sslctx_cb(CURL *curl, void *sslctx, void *userp)
+static CURLcode tool_api_sslctx_cb(CURL *curl TOOL_UNUSED, void *sslctx,
+                                   void *userp)
 {
     struct tool_api *api = userp;
     X509_STORE *store = SSL_CTX_get_cert_store((SSL_CTX *)sslctx);
     int i;
 
-    (void)curl;
     for (i = 0; store && i < sk_X509_num(api->extra_ca); i++) {
         X509_STORE_add_cert(store, sk_X509_value(api->extra_ca, i));
     }
@@ -415,16 +363,13 @@ static int tool_api_backend_is_openssl(void)
     return v && v->ssl_version && strncmp(v->ssl_version, "OpenSSL", 7) == 0;
 }
 
-static void tool_api_perform(tool_ctx *ctx, tool_method method, const char *url,
-                             const char *body, tool_api_reply *r)
+/* The options every request has; live connections survive the reset. */
+static void tool_api_setopt_common(tool_ctx *ctx, const char *url,
+                                   int with_body, tool_api_reply *r)
 {
     CURL *c = ctx->api->curl;
-    long ms = (long)(ctx->timeout * 1000.0);
+    long ms = (long)(ctx->cfg.timeout * 1000.0);
 
-    memset(r, 0, sizeof(*r));
-    r->retry_after = -1;
-    /* Reset between calls so no option of a previous method leaks into the
-     * next; live connections survive a reset. */
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, url);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -440,7 +385,8 @@ static void tool_api_perform(tool_ctx *ctx, tool_method method, const char *url,
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms > 0 ? ms : 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms > 0 ? ms : 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "cfaop/" PACKAGE_VERSION);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, body ? ctx->api->headers_body : ctx->api->headers);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER,
+                     with_body ? ctx->api->headers_body : ctx->api->headers);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tool_api_write_cb);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, tool_api_header_cb);
@@ -450,11 +396,21 @@ static void tool_api_perform(tool_ctx *ctx, tool_method method, const char *url,
         if (tool_api_backend_is_openssl()) {
             curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, tool_api_sslctx_cb);
             curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, ctx->api);
-        } else {
+        }
+        else {
             /* Other TLS backends cannot add to the default store. */
-            curl_easy_setopt(c, CURLOPT_CAINFO, ctx->cacert);
+            curl_easy_setopt(c, CURLOPT_CAINFO, ctx->cfg.cacert);
         }
     }
+}
+
+static void tool_api_perform(tool_ctx *ctx, tool_method method, const char *url,
+                             const char *body, tool_api_reply *r)
+{
+    CURL *c = ctx->api->curl;
+    long status = 0;
+
+    tool_api_setopt_common(ctx, url, body != NULL, r);
     switch (method) {
     case TOOL_GET:
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
@@ -472,18 +428,19 @@ static void tool_api_perform(tool_ctx *ctx, tool_method method, const char *url,
     }
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)strlen(body));
     }
     r->curl_rc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    if (r->curl_rc != CURLE_OK) {
-        if (!r->curl_err[0]) {
-            snprintf(r->curl_err, sizeof(r->curl_err), "%s", curl_easy_strerror(r->curl_rc));
-        }
-        if (r->overflow) {
-            snprintf(r->curl_err, sizeof(r->curl_err), "response larger than %u bytes",
-                     TOOL_API_MAX_BODY);
-        }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    r->answer.status = status;
+    if (r->curl_rc != CURLE_OK && !r->curl_err[0]) {
+        snprintf(r->curl_err, sizeof(r->curl_err), "%s",
+                 curl_easy_strerror(r->curl_rc));
+    }
+    if (r->curl_rc != CURLE_OK && r->overflow) {
+        snprintf(r->curl_err, sizeof(r->curl_err),
+                 "response larger than %u bytes", TOOL_API_MAX_BODY);
     }
 }
 
@@ -513,99 +470,6 @@ static int tool_api_transient(CURLcode rc)
     }
 }
 
-static int tool_code_in(int code, const int *set, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (set[i] == code) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Appends "CODE: message" for an error item and its error_chain. */
-static void tool_api_append_error(char *buf, size_t len, const json_t *item, int *first_code,
-                                  int *exit_code)
-{
-    json_t *code = json_object_get(item, "code");
-    const char *msg = tool_json_str(item, "message");
-    json_t *chain = json_object_get(item, "error_chain"), *sub;
-    size_t used = strlen(buf), i;
-    int c = json_is_integer(code) ? (int)json_integer_value(code) : 0;
-
-    if (c && !*first_code) {
-        *first_code = c;
-    }
-    if (tool_code_in(c, tool_auth_codes, sizeof(tool_auth_codes) / sizeof(tool_auth_codes[0]))) {
-        *exit_code = TOOL_EXIT_AUTH;
-    } else if (*exit_code != TOOL_EXIT_AUTH
-               && tool_code_in(c, tool_notfound_codes,
-                               sizeof(tool_notfound_codes) / sizeof(tool_notfound_codes[0]))) {
-        *exit_code = TOOL_EXIT_NOTFOUND;
-    }
-    snprintf(buf + used, len - used, "%s%s%d: %s", used ? "; " : "",
-             used ? "" : "API error ", c, msg ? msg : "(no message)");
-    json_array_foreach(chain, i, sub) {
-        used = strlen(buf);
-        code = json_object_get(sub, "code");
-        msg = tool_json_str(sub, "message");
-        snprintf(buf + used, len - used, " (%" JSON_INTEGER_FORMAT ": %s)",
-                 json_is_integer(code) ? json_integer_value(code) : 0,
-                 msg ? msg : "(no message)");
-    }
-}
-
-/*
- * Interprets a complete HTTP answer. Returns TOOL_EXIT_OK with *result
- * borrowed from *root, or an exit code with api->last filled in.
- */
-static int tool_api_envelope(tool_ctx *ctx, tool_method method, const char *path,
-                             const tool_api_reply *r, json_t **root)
-{
-    tool_api_error *e = &ctx->api->last;
-    json_t *success, *errors, *item;
-    json_error_t jerr;
-    size_t i;
-
-    /* Only this answer counts, not an earlier attempt's. */
-    e->http_status = r->status;
-    e->code = 0;
-    *root = r->body ? json_loadb(r->body, r->len, 0, &jerr) : NULL;
-    success = json_object_get(*root, "success");
-    if (!json_is_boolean(success)) {
-        e->exit_code = r->status == 401 || r->status == 403 ? TOOL_EXIT_AUTH
-                       : r->status == 404                  ? TOOL_EXIT_NOTFOUND
-                                                           : TOOL_EXIT_FAIL;
-        snprintf(e->message, sizeof(e->message),
-                 "malformed response from the API (HTTP %ld, %s) to %s %s", r->status,
-                 *root ? "no \"success\" field" : "not JSON", tool_method_names[method], path);
-        return e->exit_code;
-    }
-    if (json_is_true(success) && r->status >= 200 && r->status < 300) {
-        return TOOL_EXIT_OK;
-    }
-    e->exit_code = TOOL_EXIT_FAIL;
-    e->message[0] = '\0';
-    errors = json_object_get(*root, "errors");
-    json_array_foreach(errors, i, item) {
-        tool_api_append_error(e->message, sizeof(e->message), item, &e->code, &e->exit_code);
-    }
-    if (e->exit_code == TOOL_EXIT_FAIL) {
-        if (r->status == 401 || r->status == 403) {
-            e->exit_code = TOOL_EXIT_AUTH;
-        } else if (r->status == 404) {
-            e->exit_code = TOOL_EXIT_NOTFOUND;
-        }
-    }
-    if (!e->message[0]) {
-        snprintf(e->message, sizeof(e->message), "API call failed: HTTP %ld for %s %s",
-                 r->status, tool_method_names[method], path);
-    }
-    return e->exit_code;
-}
-
 static double tool_api_backoff(const struct tool_api *api, int attempt)
 {
     double d = api->retry_base * pow(2.0, attempt);
@@ -626,173 +490,327 @@ int tool_api_retry_wait(tool_ctx *ctx, int attempt)
     return 0;
 }
 
-static void tool_api_dry_run(tool_ctx *ctx, tool_method method, const char *path,
-                             const json_t *body)
+static void tool_api_dry_run(tool_ctx *ctx, tool_method method,
+                             const char *path, const json_t *body)
 {
     json_t *shown = tool_json_redacted(body);
-    json_t *call = json_pack("{s:s, s:s, s:O}", "method", tool_method_names[method], "path",
-                             path, "body", shown);
+    json_t *call =
+        json_pack("{s:s, s:s, s:O}", "method", tool_method_names[method],
+                  "path", path, "body", shown);
     char *text = body ? json_dumps(shown, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 
     if (call && ctx->dry_calls) {
         json_array_append(ctx->dry_calls, call);
     }
-    tool_print(ctx, "dry-run: %s %s%s%s\n", tool_method_names[method], path, text ? " " : "",
-               text ? text : "");
+    tool_print(ctx, "dry-run: %s %s%s%s\n", tool_method_names[method], path,
+               text ? " " : "", text ? text : "");
     free(text);
     json_decref(call);
     json_decref(shown);
 }
 
-int tool_api_call(tool_ctx *ctx, tool_method method, const char *path, const json_t *body,
-                  unsigned flags, json_t **result)
+/* One attempt, paced, logged with -v, and judged. */
+static void tool_api_attempt(tool_ctx *ctx, tool_method method, const char *url,
+                             const char *path, const char *payload,
+                             tool_api_reply *r)
+{
+    const char *name = tool_method_names[method];
+    double t0;
+
+    tool_buf_free(&r->body);
+    tool_answer_free(&r->answer);
+    tool_answer_init(&r->answer);
+    r->curl_err[0] = '\0';
+    r->overflow = 0;
+    tool_api_pace_wait(ctx);
+    t0 = tool_now();
+    tool_api_perform(ctx, method, url, payload, r);
+    tool_api_pace_record(ctx->api);
+    if (ctx->cfg.verbose && r->curl_rc == CURLE_OK) {
+        fprintf(stderr, "cfaop: %s %s -> %ld (%.0f ms)\n", name, path,
+                r->answer.status, (tool_now() - t0) * 1000.0);
+    }
+    else if (ctx->cfg.verbose) {
+        fprintf(stderr, "cfaop: %s %s -> failed: %s (%.0f ms)\n", name, path,
+                r->curl_err, (tool_now() - t0) * 1000.0);
+    }
+    if (r->curl_rc == CURLE_OK) {
+        tool_answer_parse(&r->answer, name, path, r->answer.status,
+                          tool_buf_str(&r->body), r->body.len);
+        return;
+    }
+    r->answer.status = 0;
+    r->answer.failure = TOOL_FAILED_TRANSPORT;
+    snprintf(r->answer.message, sizeof(r->answer.message), "%s %s: %s%s", name,
+             path, r->curl_err,
+             r->curl_rc == CURLE_PEER_FAILED_VERIFICATION
+                 ? " (the API's TLS certificate is not trusted; see --cacert)"
+                 : "");
+}
+
+/*
+ * The retry policy: seconds to wait before the next attempt, or -1 when
+ * the reply is final. A 429 was refused unprocessed, so every method may
+ * repeat it; a 5xx or a transport failure is repeated only when the call is
+ * idempotent or was never sent.
+ */
+static double tool_api_retry_delay(tool_ctx *ctx, tool_method method,
+                                   const char *path, const tool_api_reply *r,
+                                   tool_api_retries *n)
 {
     struct tool_api *api = ctx->api;
-    tool_api_error *e = &api->last;
+    int sent = r->curl_rc == CURLE_OK || !tool_api_not_sent(r->curl_rc);
+    double wait;
+
+    if (r->curl_rc == CURLE_OK && r->answer.status == 429
+        && n->rate_retries < TOOL_API_MAX_RATE_RETRIES) {
+        wait = r->answer.retry_after >= 0
+                   ? r->answer.retry_after
+                   : tool_api_backoff(api, n->rate_retries);
+        wait =
+            wait > TOOL_API_MAX_RETRY_AFTER ? TOOL_API_MAX_RETRY_AFTER : wait;
+        n->rate_retries++;
+        tool_info(ctx,
+                  "cfaop: rate limited by the API (HTTP 429); retrying %s %s "
+                  "in %.1f s",
+                  tool_method_names[method], path, wait);
+        return wait;
+    }
+    if (r->curl_rc == CURLE_OK ? r->answer.status < 500
+                               : !tool_api_transient(r->curl_rc)) {
+        return -1;
+    }
+    if ((method == TOOL_POST && sent) || n->attempt >= api->max_retries) {
+        return -1;
+    }
+    wait = tool_api_backoff(api, n->attempt);
+    n->attempt++;
+    tool_info(ctx, "cfaop: %s; retrying in %.1f s (attempt %d of %d)",
+              r->answer.message, wait, n->attempt + 1, api->max_retries + 1);
+    return wait;
+}
+
+/* Records the final reply in api->last; TOOL_EXIT_OK or its exit code. */
+static int tool_api_conclude(tool_ctx *ctx, tool_method method,
+                             const tool_api_reply *r, const tool_api_retries *n)
+{
+    tool_api_error *e = &ctx->api->last;
+    const tool_answer *a = &r->answer;
+
+    memset(e, 0, sizeof(*e));
+    e->http_status = a->status;
+    if (a->failure == TOOL_FAILED_NOTHING) {
+        return TOOL_EXIT_OK;
+    }
+    if (method == TOOL_DELETE && n->attempt > 0 && a->status == 404) {
+        /* A retried DELETE whose first attempt landed: gone is what was
+         * asked for. */
+        return TOOL_EXIT_OK;
+    }
+    e->code = a->code;
+    e->exit_code = tool_exit_code(a->failure);
+    snprintf(e->message, sizeof(e->message), "%s", a->message);
+    if (method == TOOL_POST
+        && ((r->curl_rc != CURLE_OK && !tool_api_not_sent(r->curl_rc))
+            || a->status >= 500
+            || !json_is_boolean(json_object_get(a->root, "success")))) {
+        /* The upload may have landed: the caller must look before it tries
+         * again. */
+        e->unknown_outcome = 1;
+    }
+    return e->exit_code;
+}
+
+/* The call with its retries; on success the judged answer is moved into
+ * *answer (its root NULL with --dry-run or after a repeated DELETE). */
+static int tool_api_exchange(tool_ctx *ctx, tool_method method,
+                             const char *path, const json_t *body,
+                             unsigned flags, tool_answer *answer)
+{
     tool_api_reply reply;
-    json_t *root = NULL;
-    char *url = NULL, *payload = NULL;
-    size_t url_len;
-    int attempt = 0, rate_retries = 0, rc = TOOL_EXIT_FAIL, idempotent = method != TOOL_POST;
-    double t0, wait;
+    tool_api_retries retries = {0, 0};
+    tool_buf url = TOOL_BUF_INIT;
+    char *payload = NULL;
+    double wait;
+    int rc;
 
     memset(&reply, 0, sizeof(reply));
-    memset(e, 0, sizeof(*e));
-    if (result) {
-        *result = NULL;
-    }
-    if (ctx->dry_run && method != TOOL_GET) {
+    tool_answer_init(&reply.answer);
+    tool_answer_init(answer);
+    memset(&ctx->api->last, 0, sizeof(ctx->api->last));
+    if (ctx->cfg.dry_run && method != TOOL_GET) {
         tool_api_dry_run(ctx, method, path, body);
-        rc = TOOL_EXIT_OK;
+        return TOOL_EXIT_OK;
+    }
+    tool_buf_printf(&url, "%s%s", ctx->api->base, path);
+    /* May hold a private key: wiped before it is freed. */
+    payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (!tool_buf_str(&url) || (body && !payload)) {
+        snprintf(ctx->api->last.message, sizeof(ctx->api->last.message),
+                 "out of memory");
+        ctx->api->last.exit_code = rc = tool_exit_code(TOOL_FAILED_MEMORY);
         goto cleanup;
     }
-    url_len = strlen(api->base) + strlen(path) + 1;
-    url = malloc(url_len);
-    if (body) {
-        /* May hold a private key: wiped before it is freed. */
-        payload = json_dumps(body, JSON_COMPACT);
-    }
-    if (!url || (body && !payload)) {
-        snprintf(e->message, sizeof(e->message), "out of memory");
-        e->exit_code = TOOL_EXIT_FAIL;
-        goto report;
-    }
-    snprintf(url, url_len, "%s%s", api->base, path);
-
     for (;;) {
-        free(reply.body);
-        tool_api_pace_wait(ctx);
-        t0 = tool_now();
-        tool_api_perform(ctx, method, url, payload, &reply);
-        tool_api_pace_record(api);
-        if (ctx->verbose) {
-            if (reply.curl_rc == CURLE_OK) {
-                fprintf(stderr, "cfaop: %s %s -> %ld (%.0f ms)\n", tool_method_names[method],
-                        path, reply.status, (tool_now() - t0) * 1000.0);
-            } else {
-                fprintf(stderr, "cfaop: %s %s -> failed: %s (%.0f ms)\n",
-                        tool_method_names[method], path, reply.curl_err,
-                        (tool_now() - t0) * 1000.0);
-            }
+        tool_api_attempt(ctx, method, tool_buf_str(&url), path, payload,
+                         &reply);
+        wait = tool_api_retry_delay(ctx, method, path, &reply, &retries);
+        if (wait < 0) {
+            break;
         }
-
-        if (reply.curl_rc == CURLE_OK && reply.status == 429
-            && rate_retries < TOOL_API_MAX_RATE_RETRIES) {
-            /* The API refused the call unprocessed: repeating it is safe for
-             * every method, after the wait the API asks for. */
-            wait = reply.retry_after >= 0 ? reply.retry_after : tool_api_backoff(api, rate_retries);
-            if (wait > TOOL_API_MAX_RETRY_AFTER) {
-                wait = TOOL_API_MAX_RETRY_AFTER;
-            }
-            rate_retries++;
-            tool_info(ctx, "cfaop: rate limited by the API (HTTP 429); retrying %s %s in %.1f s",
-                      tool_method_names[method], path, wait);
-            tool_sleep(wait);
-            continue;
-        }
-
-        if (reply.curl_rc != CURLE_OK || reply.status >= 500) {
-            if (reply.curl_rc != CURLE_OK) {
-                snprintf(e->message, sizeof(e->message), "%s %s: %s%s",
-                         tool_method_names[method], path, reply.curl_err,
-                         reply.curl_rc == CURLE_PEER_FAILED_VERIFICATION
-                             ? " (the API's TLS certificate is not trusted; see --cacert)"
-                             : "");
-                e->http_status = 0;
-            } else {
-                /* Keep the API's own words when a 5xx carries an envelope. */
-                json_decref(root);
-                tool_api_envelope(ctx, method, path, &reply, &root);
-                json_decref(root);
-                root = NULL;
-                if (!e->code) {
-                    snprintf(e->message, sizeof(e->message), "%s %s: HTTP %ld from the API",
-                             tool_method_names[method], path, reply.status);
-                } else {
-                    size_t used = strlen(e->message);
-
-                    snprintf(e->message + used, sizeof(e->message) - used, " (HTTP %ld)",
-                             reply.status);
-                }
-            }
-            e->exit_code = TOOL_EXIT_FAIL;
-            if ((idempotent || (reply.curl_rc != CURLE_OK && tool_api_not_sent(reply.curl_rc)))
-                && (reply.curl_rc == CURLE_OK || tool_api_transient(reply.curl_rc))
-                && attempt < api->max_retries) {
-                wait = tool_api_backoff(api, attempt);
-                attempt++;
-                tool_info(ctx, "cfaop: %s; retrying in %.1f s (attempt %d of %d)", e->message,
-                          wait, attempt + 1, api->max_retries + 1);
-                tool_sleep(wait);
-                continue;
-            }
-            if (!idempotent && !tool_api_not_sent(reply.curl_rc)) {
-                /* The upload may have landed: the caller must look before
-                 * it tries again. */
-                e->unknown_outcome = 1;
-            }
-            goto report;
-        }
-
-        rc = tool_api_envelope(ctx, method, path, &reply, &root);
-        if (rc != TOOL_EXIT_OK && method == TOOL_POST
-            && !json_is_boolean(json_object_get(root, "success"))) {
-            /* An upload answered with garbage may still have landed. */
-            e->unknown_outcome = 1;
-        }
-        if (rc != TOOL_EXIT_OK && method == TOOL_DELETE && attempt > 0
-            && reply.status == 404) {
-            /* A retried DELETE whose first attempt landed: gone is what
-             * was asked for. */
-            rc = TOOL_EXIT_OK;
-            memset(e, 0, sizeof(*e));
-            goto cleanup;
-        }
-        if (rc != TOOL_EXIT_OK) {
-            goto report;
-        }
-        if (result) {
-            json_t *res = json_object_get(root, "result");
-
-            *result = json_is_null(res) ? NULL : json_incref(res);
-        }
-        goto cleanup;
+        tool_sleep(wait);
     }
-
-report:
-    rc = e->exit_code ? e->exit_code : TOOL_EXIT_FAIL;
-    e->exit_code = rc;
-    if (!(flags & TOOL_API_NOREPORT)) {
-        tool_error("%s", e->message);
+    rc = tool_api_conclude(ctx, method, &reply, &retries);
+    if (rc == TOOL_EXIT_OK && reply.answer.failure == TOOL_FAILED_NOTHING) {
+        *answer = reply.answer;
+        tool_answer_init(&reply.answer);
     }
 
 cleanup:
+    if (rc != TOOL_EXIT_OK && !(flags & TOOL_API_NOREPORT)) {
+        tool_error("%s", ctx->api->last.message);
+    }
     if (payload) {
         OPENSSL_cleanse(payload, strlen(payload));
         free(payload);
     }
-    free(url);
-    free(reply.body);
-    json_decref(root);
+    tool_buf_free(&url);
+    tool_buf_free(&reply.body);
+    tool_answer_free(&reply.answer);
+    return rc;
+}
+
+int tool_api_call(tool_ctx *ctx, tool_method method, const char *path,
+                  const json_t *body, unsigned flags, json_t **result)
+{
+    tool_api_error *e = &ctx->api->last;
+    tool_answer answer;
+    json_t *res = NULL;
+    int rc;
+
+    if (result) {
+        *result = NULL;
+    }
+    rc = tool_api_exchange(ctx, method, path, body, flags, &answer);
+    if (rc != TOOL_EXIT_OK || !answer.root) {
+        return rc; /* a failure, --dry-run, or a repeated DELETE: no result */
+    }
+    if (tool_answer_result(&answer, tool_method_names[method], path, flags,
+                           &res)
+        != TOOL_FAILED_NOTHING) {
+        snprintf(e->message, sizeof(e->message), "%s", answer.message);
+        e->exit_code = rc = tool_exit_code(answer.failure);
+        if (!(flags & TOOL_API_NOREPORT)) {
+            tool_error("%s", e->message);
+        }
+    }
+    if (rc == TOOL_EXIT_OK && result && res) {
+        *result = json_incref(res);
+    }
+    tool_answer_free(&answer);
+    return rc;
+}
+
+int tool_api_callf(tool_ctx *ctx, tool_method method, const json_t *body,
+                   unsigned flags, json_t **result, const char *fmt, ...)
+{
+    tool_buf path = TOOL_BUF_INIT;
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    tool_buf_vprintf(&path, fmt, ap);
+    va_end(ap);
+    if (!tool_buf_str(&path)) {
+        tool_error("out of memory");
+        if (result) {
+            *result = NULL;
+        }
+        return tool_exit_code(TOOL_FAILED_MEMORY);
+    }
+    rc = tool_api_call(ctx, method, tool_buf_str(&path), body, flags, result);
+    tool_buf_free(&path);
+    return rc;
+}
+
+/* Longest list read: a runaway total_pages cannot loop forever. */
+#define TOOL_API_MAX_PAGES 1000
+
+/* Appends page `page` of the list at `path` to `all`; *pages gets the
+ * answer's total_pages (0 when it has none or the page was empty). */
+static int tool_api_get_page(tool_ctx *ctx, const char *path, long page,
+                             unsigned flags, json_t *all, long *pages)
+{
+    tool_buf page_path = TOOL_BUF_INIT;
+    tool_answer answer;
+    json_t *res;
+    int rc;
+
+    *pages = 0;
+    if (page == 1) {
+        tool_buf_printf(&page_path, "%s", path);
+    }
+    else {
+        tool_buf_printf(&page_path, "%s%cpage=%ld", path,
+                        strchr(path, '?') ? '&' : '?', page);
+    }
+    if (!tool_buf_str(&page_path)) {
+        tool_error("out of memory");
+        return tool_exit_code(TOOL_FAILED_MEMORY);
+    }
+    rc = tool_api_exchange(ctx, TOOL_GET, tool_buf_str(&page_path), NULL, flags,
+                           &answer);
+    if (rc == TOOL_EXIT_OK
+        && tool_answer_result(&answer, "GET", tool_buf_str(&page_path),
+                              TOOL_WANT_ARRAY, &res)
+               != TOOL_FAILED_NOTHING) {
+        tool_error("%s", answer.message);
+        rc = tool_exit_code(answer.failure);
+    }
+    if (rc == TOOL_EXIT_OK) {
+        json_array_extend(all, res);
+        *pages =
+            json_array_size(res) > 0 ? tool_answer_total_pages(&answer) : 0;
+    }
+    tool_answer_free(&answer);
+    tool_buf_free(&page_path);
+    return rc;
+}
+
+int tool_api_get_list(tool_ctx *ctx, unsigned flags, json_t **list,
+                      const char *fmt, ...)
+{
+    tool_buf path = TOOL_BUF_INIT;
+    json_t *all = json_array();
+    long page, pages;
+    va_list ap;
+    int rc = TOOL_EXIT_OK;
+
+    *list = NULL;
+    va_start(ap, fmt);
+    tool_buf_vprintf(&path, fmt, ap);
+    va_end(ap);
+    if (!all || !tool_buf_str(&path)) {
+        tool_error("out of memory");
+        rc = tool_exit_code(TOOL_FAILED_MEMORY);
+    }
+    for (page = 1; rc == TOOL_EXIT_OK; page++) {
+        rc = tool_api_get_page(ctx, tool_buf_str(&path), page, flags, all,
+                               &pages);
+        if (rc != TOOL_EXIT_OK || pages <= page) {
+            break;
+        }
+        if (page >= TOOL_API_MAX_PAGES) {
+            tool_error("GET %s: more than %d pages; giving up",
+                       tool_buf_str(&path), TOOL_API_MAX_PAGES);
+            rc = tool_exit_code(TOOL_FAILED_MALFORMED);
+        }
+    }
+    if (rc == TOOL_EXIT_OK) {
+        *list = all;
+        all = NULL;
+    }
+    json_decref(all);
+    tool_buf_free(&path);
     return rc;
 }

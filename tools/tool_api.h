@@ -1,10 +1,9 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 /*
  * tool_api: the one client of the Cloudflare v4 API. It owns HTTP (libcurl),
- * the credentials and their headers, the response envelope
- * (success/errors/messages/result), the mapping of API errors to exit
- * codes, pacing under the API rate limit, Retry-After on 429, retries of
- * idempotent calls, and --dry-run for calls that change something.
+ * the credentials and their headers, pacing under the API rate limit,
+ * Retry-After on 429, retries of idempotent calls, and --dry-run for calls
+ * that change something; tool_answer judges what comes back.
  * No other file talks HTTP or sees the credentials.
  */
 #ifndef TOOL_API_H
@@ -13,6 +12,8 @@
 #include <jansson.h>
 
 #include "tool.h"
+#include "tool_answer.h"
+#include "tool_buf.h"
 
 typedef enum tool_method {
     TOOL_GET = 0,
@@ -38,8 +39,11 @@ typedef struct tool_credentials {
     char *email;
 } tool_credentials;
 
-/* Flags of tool_api_call. */
-#define TOOL_API_NOREPORT (1u << 0) /* the caller reports (or tolerates) errors */
+/* Flags of tool_api_call: TOOL_WANT_ARRAY / TOOL_WANT_OBJECT (the result
+ * must have that shape: null or another shape is a malformed answer, never
+ * taken for an empty one), and: */
+#define TOOL_API_NOREPORT \
+    (1u << 0) /* the caller reports (or tolerates) errors */
 
 int tool_api_init(tool_ctx *ctx, tool_credentials *cred);
 void tool_api_free(tool_ctx *ctx);
@@ -54,17 +58,22 @@ void tool_api_free(tool_ctx *ctx);
  */
 int tool_api_call(tool_ctx *ctx, tool_method method, const char *path,
                   const json_t *body, unsigned flags, json_t **result);
+/* The same with the path formatted from FMT. */
+int tool_api_callf(tool_ctx *ctx, tool_method method, const json_t *body,
+                   unsigned flags, json_t **result, const char *fmt, ...)
+    TOOL_BUF_PRINTF(6, 7);
+
+/*
+ * GET of a list, read to the end: while the answer's result_info says
+ * there are more pages (total_pages), the next page is fetched and its
+ * items appended. *list gets a new array.
+ */
+int tool_api_get_list(tool_ctx *ctx, unsigned flags, json_t **list,
+                      const char *fmt, ...) TOOL_BUF_PRINTF(4, 5);
 
 /* The last call's failure, and printing it (for TOOL_API_NOREPORT callers). */
 const tool_api_error *tool_api_last_error(const tool_ctx *ctx);
 int tool_api_report(tool_ctx *ctx);
-
-/* snprintf into a path buffer; -1 (and an error message) when it does not fit. */
-int tool_api_pathf(char *buf, size_t len, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
 
 /* Before repeating a non-idempotent call by hand (an upload whose outcome
  * was checked): sleeps the backoff of retry `attempt` (0-based) and returns

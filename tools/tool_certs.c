@@ -5,15 +5,26 @@
 #include "tool_api.h"
 #include "tool_certs.h"
 #include "tool_out.h"
+#include "tool_util.h"
 
-int tool_certs_path(const tool_ctx *ctx, tool_cert_kind kind, const char *cert_id, char *buf,
-                    size_t len)
+/* How many hostname certificates a zone may have (the API's limit). */
+#define TOOL_MAX_HOSTNAME_CERTS 10
+
+const char *tool_certs_base(tool_cert_kind kind)
 {
-    const char *base = kind == TOOL_CERT_ZONE ? "origin_tls_client_auth"
-                                              : "origin_tls_client_auth/hostnames/certificates";
+    return kind == TOOL_CERT_ZONE
+               ? "origin_tls_client_auth"
+               : "origin_tls_client_auth/hostnames/certificates";
+}
 
-    return tool_api_pathf(buf, len, "/zones/%s/%s%s%s", ctx->zone_id, base,
-                          cert_id ? "/" : "", cert_id ? cert_id : "");
+int tool_certs_check_id(char *id)
+{
+    if (!id || !tool_is_cert_id(id)) {
+        tool_error("'%s' is not a certificate id", id ? id : "");
+        return tool_exit_code(TOOL_FAILED_USAGE);
+    }
+    tool_id_lower(id);
+    return TOOL_EXIT_OK;
 }
 
 const char *tool_certs_noun(tool_cert_kind kind)
@@ -23,11 +34,14 @@ const char *tool_certs_noun(tool_cert_kind kind)
 
 int tool_certs_status_live(const char *status)
 {
-    return status && (strcmp(status, "active") == 0 || strcmp(status, "pending_deployment") == 0
-                      || strcmp(status, "initializing") == 0);
+    return status
+           && (strcmp(status, "active") == 0
+               || strcmp(status, "pending_deployment") == 0
+               || strcmp(status, "initializing") == 0);
 }
 
-static void tool_copy_field(json_t *out, const json_t *raw, const char *key, const char *alt)
+static void tool_copy_field(json_t *out, const json_t *raw, const char *key,
+                            const char *alt)
 {
     json_t *v = json_object_get(raw, key);
 
@@ -59,7 +73,8 @@ json_t *tool_certs_view(const json_t *raw)
         status = tool_json_str(raw, "status");
     }
     json_object_set_new(out, "id", id ? json_string(id) : json_null());
-    json_object_set_new(out, "status", status ? json_string(status) : json_null());
+    json_object_set_new(out, "status",
+                        status ? json_string(status) : json_null());
     tool_copy_field(out, raw, "expires_on", NULL);
     tool_copy_field(out, raw, "issuer", NULL);
     tool_copy_field(out, raw, "serial_number", NULL);
@@ -68,10 +83,12 @@ json_t *tool_certs_view(const json_t *raw)
     tool_copy_field(out, raw, "certificate", NULL);
     tool_remote_facts(raw, sha, &days, &have_days);
     json_object_set_new(out, "sha256", sha[0] ? json_string(sha) : json_null());
-    json_object_set_new(out, "days_left", have_days ? json_integer(days) : json_null());
+    json_object_set_new(out, "days_left",
+                        have_days ? json_integer(days) : json_null());
     if (host && !json_is_null(json_object_get(raw, "enabled"))) {
         json_object_set_new(out, "hostnames",
-                            json_pack("[{s:s, s:O?, s:O?}]", "hostname", host, "enabled",
+                            json_pack("[{s:s, s:O?, s:O?}]", "hostname", host,
+                                      "enabled",
                                       json_object_get(raw, "enabled"), "status",
                                       json_object_get(raw, "status")));
     }
@@ -83,10 +100,10 @@ static json_t *tool_certs_find_id(const json_t *list, const char *id)
     json_t *item;
     size_t i;
 
-    json_array_foreach(list, i, item) {
+    json_array_foreach (list, i, item) {
         const char *iid = tool_json_str(item, "id");
 
-        if (iid && id && strcmp(iid, id) == 0) {
+        if (tool_id_eq(iid, id)) {
             return item;
         }
     }
@@ -95,24 +112,27 @@ static json_t *tool_certs_find_id(const json_t *list, const char *id)
 
 int tool_certs_list(tool_ctx *ctx, tool_cert_kind kind, json_t **list)
 {
-    char path[512];
     json_t *raw = NULL, *out = json_array(), *item, *view, *prev, *hosts;
     size_t i;
     int rc;
 
     *list = NULL;
     if (!out) {
-        return TOOL_EXIT_FAIL;
+        return tool_exit_code(TOOL_FAILED_MEMORY);
     }
-    if (tool_certs_path(ctx, kind, NULL, path, sizeof(path)) != 0) {
-        rc = TOOL_EXIT_USAGE;
-        goto cleanup;
-    }
-    rc = tool_api_call(ctx, TOOL_GET, path, NULL, 0, &raw);
+    rc = tool_api_get_list(ctx, 0, &raw, "/zones/%s/%s", ctx->zone_id,
+                           tool_certs_base(kind));
     if (rc != TOOL_EXIT_OK) {
         goto cleanup;
     }
-    json_array_foreach(raw, i, item) {
+    json_array_foreach (raw, i, item) {
+        if (!json_is_object(item)) {
+            tool_error("malformed response from the API to GET /zones/%s/%s: "
+                       "item %zu of the list is not an object",
+                       ctx->zone_id, tool_certs_base(kind), i);
+            rc = tool_exit_code(TOOL_FAILED_MALFORMED);
+            goto cleanup;
+        }
         view = tool_certs_view(item);
         if (!view) {
             continue;
@@ -128,7 +148,8 @@ int tool_certs_list(tool_ctx *ctx, tool_cert_kind kind, json_t **list)
                 json_array_extend(json_object_get(prev, "hostnames"), hosts);
             }
             json_decref(view);
-        } else {
+        }
+        else {
             json_array_append_new(out, view);
         }
     }
@@ -141,18 +162,16 @@ cleanup:
     return rc;
 }
 
-int tool_certs_get(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsigned flags,
-                   json_t **cert)
+int tool_certs_get(tool_ctx *ctx, tool_cert_kind kind, const char *id,
+                   unsigned flags, json_t **cert)
 {
-    char path[512];
     json_t *raw = NULL;
     int rc;
 
     *cert = NULL;
-    if (tool_certs_path(ctx, kind, id, path, sizeof(path)) != 0) {
-        return TOOL_EXIT_USAGE;
-    }
-    rc = tool_api_call(ctx, TOOL_GET, path, NULL, flags, &raw);
+    rc = tool_api_callf(ctx, TOOL_GET, NULL, flags | TOOL_WANT_OBJECT, &raw,
+                        "/zones/%s/%s/%s", ctx->zone_id, tool_certs_base(kind),
+                        id);
     if (rc == TOOL_EXIT_OK) {
         *cert = tool_certs_view(raw);
     }
@@ -162,12 +181,13 @@ int tool_certs_get(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsigned 
 
 /* The live certificate with this fingerprint, preferring an active one and
  * then the most recently uploaded. */
-static json_t *tool_certs_find_sha(const json_t *list, const char *sha, int live)
+static json_t *tool_certs_find_sha(const json_t *list, const char *sha,
+                                   int live)
 {
     json_t *item, *best = NULL;
     size_t i;
 
-    json_array_foreach(list, i, item) {
+    json_array_foreach (list, i, item) {
         const char *s = tool_json_str(item, "sha256");
         const char *st = tool_json_str(item, "status");
 
@@ -176,7 +196,8 @@ static json_t *tool_certs_find_sha(const json_t *list, const char *sha, int live
         }
         if (!best) {
             best = item;
-        } else {
+        }
+        else {
             int a = st && strcmp(st, "active") == 0;
             int b = strcmp(tool_json_show(best, "status"), "active") == 0;
             const char *ua = tool_json_show(item, "uploaded_on");
@@ -196,133 +217,190 @@ static int tool_certs_count_live(const json_t *list)
     size_t i;
     int n = 0;
 
-    json_array_foreach(list, i, item) {
+    json_array_foreach (list, i, item) {
         const char *st = tool_json_str(item, "status");
 
         /* Anything not gone counts against the API's limit. */
-        if (!st || (strcmp(st, "deleted") != 0 && strcmp(st, "pending_deletion") != 0)) {
+        if (!st
+            || (strcmp(st, "deleted") != 0
+                && strcmp(st, "pending_deletion") != 0)) {
             n++;
         }
     }
     return n;
 }
 
-int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind, const tool_local_cert *lc,
-                      const json_t *list, json_t **cert, int *reused)
+/* Reuses the live certificate with the same fingerprint, if there is one:
+ * 1 (with *cert set) when it did. */
+static int tool_certs_reuse(tool_ctx *ctx, tool_cert_kind kind,
+                            const tool_local_cert *lc, const json_t *list,
+                            json_t **cert)
 {
-    json_t *fetched = NULL, *body = NULL, *res = NULL, *match;
-    const tool_api_error *e;
-    char path[512], why[1024];
-    int rc, attempt = 0;
+    json_t *match = tool_certs_find_sha(list, lc->sha256, 1);
+
+    if (!match) {
+        return 0;
+    }
+    *cert = json_incref(match);
+    tool_info(ctx, "%s %s is already uploaded (%s); reusing it",
+              tool_certs_noun(kind), tool_json_show(match, "id"),
+              tool_json_show(match, "status"));
+    return 1;
+}
+
+/* Before the first upload: a stale earlier upload is worth a warning, a
+ * zone full of hostname certificates is worth a refusal. */
+static int tool_certs_upload_allowed(tool_ctx *ctx, tool_cert_kind kind,
+                                     const tool_local_cert *lc,
+                                     const json_t *list)
+{
+    json_t *stale = tool_certs_find_sha(list, lc->sha256, 0);
+    int live = tool_certs_count_live(list);
+
+    if (stale) {
+        tool_warn(ctx,
+                  "an earlier upload of this certificate, %s %s, is %s; "
+                  "uploading it again (delete the stale one when done)",
+                  tool_certs_noun(kind), tool_json_show(stale, "id"),
+                  tool_json_show(stale, "status"));
+    }
+    if (kind == TOOL_CERT_HOSTNAME && live >= TOOL_MAX_HOSTNAME_CERTS) {
+        tool_error("the zone already has %d hostname certificates, the API's "
+                   "limit is %d; delete one first (cfaop hostname delete-cert "
+                   "ID)",
+                   live, TOOL_MAX_HOSTNAME_CERTS);
+        return tool_exit_code(TOOL_FAILED_STATE);
+    }
+    return TOOL_EXIT_OK;
+}
+
+/* The certificate an accepted upload created (a placeholder with
+ * --dry-run). */
+static int tool_certs_uploaded(tool_ctx *ctx, tool_cert_kind kind,
+                               const tool_local_cert *lc, const json_t *res,
+                               json_t **cert)
+{
+    if (ctx->cfg.dry_run) {
+        *cert = json_pack("{s:s, s:s, s:s, s:s}", "id", TOOL_DRY_RUN_ID,
+                          "status", "dry-run", "sha256", lc->sha256,
+                          "expires_on", lc->not_after);
+        return TOOL_EXIT_OK;
+    }
+    if (!tool_json_str(res, "id")) {
+        tool_error("the API accepted the upload but returned no certificate "
+                   "id");
+        return tool_exit_code(TOOL_FAILED_MALFORMED);
+    }
+    *cert = tool_certs_view(res);
+    if (*cert && json_is_null(json_object_get(*cert, "sha256"))) {
+        json_object_set_new(*cert, "sha256", json_string(lc->sha256));
+    }
+    tool_info(ctx, "uploaded %s %s (%s)", tool_certs_noun(kind),
+              tool_json_show(*cert, "id"), tool_json_show(*cert, "status"));
+    return TOOL_EXIT_OK;
+}
+
+/*
+ * After an upload of unknown outcome: the list as it is now, in *fresh,
+ * so that a certificate is never uploaded twice. TOOL_EXIT_OK to go on
+ * (the upload landed, or another attempt is allowed after its backoff).
+ */
+static int tool_certs_recheck(tool_ctx *ctx, tool_cert_kind kind,
+                              const tool_local_cert *lc, int attempt,
+                              json_t **fresh)
+{
+    char why[1024];
+    int rc;
+
+    snprintf(why, sizeof(why), "%s", tool_api_last_error(ctx)->message);
+    tool_info(ctx, "upload outcome unknown (%s); checking whether it landed",
+              why);
+    json_decref(*fresh);
+    *fresh = NULL;
+    rc = tool_certs_list(ctx, kind, fresh);
+    if (rc != TOOL_EXIT_OK) {
+        tool_error("cannot tell whether the upload landed; run the command "
+                   "again, it reuses the certificate if it did");
+        return rc;
+    }
+    if (!tool_certs_find_sha(*fresh, lc->sha256, 1)
+        && tool_api_retry_wait(ctx, attempt) != 0) {
+        tool_error("upload failed: %s", why);
+        return tool_exit_code(TOOL_FAILED_API);
+    }
+    return TOOL_EXIT_OK;
+}
+
+int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind,
+                      const tool_local_cert *lc, const json_t *list,
+                      json_t **cert, int *reused)
+{
+    json_t *fetched = NULL, *body = NULL, *res = NULL;
+    tool_buf path = TOOL_BUF_INIT;
+    int rc = TOOL_EXIT_OK, attempt;
 
     *cert = NULL;
     *reused = 0;
     if (!list) {
         rc = tool_certs_list(ctx, kind, &fetched);
-        if (rc != TOOL_EXIT_OK) {
-            goto cleanup;
-        }
         list = fetched;
     }
-    for (;;) {
-        match = tool_certs_find_sha(list, lc->sha256, 1);
-        if (match) {
-            *cert = json_incref(match);
-            *reused = 1;
-            tool_info(ctx, "%s %s is already uploaded (%s); reusing it", tool_certs_noun(kind),
-                      tool_json_show(match, "id"), tool_json_show(match, "status"));
-            rc = TOOL_EXIT_OK;
-            goto cleanup;
-        }
-        if (attempt == 0) {
-            match = tool_certs_find_sha(list, lc->sha256, 0);
-            if (match) {
-                tool_warn(ctx, "an earlier upload of this certificate, %s %s, is %s; "
-                          "uploading it again (delete the stale one when done)",
-                          tool_certs_noun(kind), tool_json_show(match, "id"),
-                          tool_json_show(match, "status"));
-            }
-            if (kind == TOOL_CERT_HOSTNAME && tool_certs_count_live(list) >= 10) {
-                tool_error("the zone already has %d hostname certificates, the API's limit is "
-                           "10; delete one first (cfaop hostname delete-cert ID)",
-                           tool_certs_count_live(list));
-                rc = TOOL_EXIT_FAIL;
-                goto cleanup;
-            }
-            body = tool_local_body(lc);
-            if (!body || tool_certs_path(ctx, kind, NULL, path, sizeof(path)) != 0) {
-                tool_error("cannot build the upload request");
-                rc = TOOL_EXIT_FAIL;
-                goto cleanup;
-            }
-        }
-        rc = tool_api_call(ctx, TOOL_POST, path, body, TOOL_API_NOREPORT, &res);
+    if (rc == TOOL_EXIT_OK
+        && (*reused = tool_certs_reuse(ctx, kind, lc, list, cert))) {
+        goto cleanup;
+    }
+    if (rc == TOOL_EXIT_OK) {
+        rc = tool_certs_upload_allowed(ctx, kind, lc, list);
+    }
+    body = rc == TOOL_EXIT_OK ? tool_local_body(lc) : NULL;
+    tool_buf_printf(&path, "/zones/%s/%s", ctx->zone_id, tool_certs_base(kind));
+    if (rc == TOOL_EXIT_OK && (!body || !tool_buf_str(&path))) {
+        tool_error("cannot build the upload request");
+        rc = tool_exit_code(TOOL_FAILED_MEMORY);
+    }
+    for (attempt = 0; rc == TOOL_EXIT_OK; attempt++) {
+        rc = tool_api_call(ctx, TOOL_POST, tool_buf_str(&path), body,
+                           TOOL_API_NOREPORT, &res);
         if (rc == TOOL_EXIT_OK) {
-            if (ctx->dry_run) {
-                *cert = json_pack("{s:s, s:s, s:s, s:s}", "id", TOOL_DRY_RUN_ID, "status",
-                                  "dry-run", "sha256", lc->sha256, "expires_on", lc->not_after);
-            } else if (!tool_json_str(res, "id")) {
-                tool_error("the API accepted the upload but returned no certificate id");
-                rc = TOOL_EXIT_FAIL;
-                goto cleanup;
-            } else {
-                *cert = tool_certs_view(res);
-                if (*cert && json_is_null(json_object_get(*cert, "sha256"))) {
-                    json_object_set_new(*cert, "sha256", json_string(lc->sha256));
-                }
-                tool_info(ctx, "uploaded %s %s (%s)", tool_certs_noun(kind),
-                          tool_json_show(*cert, "id"), tool_json_show(*cert, "status"));
-            }
-            goto cleanup;
+            rc = tool_certs_uploaded(ctx, kind, lc, res, cert);
+            break;
         }
-        e = tool_api_last_error(ctx);
-        if (!e->unknown_outcome) {
+        if (!tool_api_last_error(ctx)->unknown_outcome) {
             rc = tool_api_report(ctx);
-            goto cleanup;
+            break;
         }
-        /* The upload may have landed: look before sending it again, so
-         * that a certificate is never uploaded twice. */
-        snprintf(why, sizeof(why), "%s", e->message);
-        tool_info(ctx, "upload outcome unknown (%s); checking whether it landed", why);
-        json_decref(fetched);
-        fetched = NULL;
-        rc = tool_certs_list(ctx, kind, &fetched);
-        if (rc != TOOL_EXIT_OK) {
-            tool_error("cannot tell whether the upload landed; run the command again, it "
-                       "reuses the certificate if it did");
-            goto cleanup;
+        /* The upload may have landed: look before sending it again. */
+        rc = tool_certs_recheck(ctx, kind, lc, attempt, &fetched);
+        if (rc == TOOL_EXIT_OK
+            && (*reused = tool_certs_reuse(ctx, kind, lc, fetched, cert))) {
+            break;
         }
-        list = fetched;
-        if (!tool_certs_find_sha(list, lc->sha256, 1) && tool_api_retry_wait(ctx, attempt) != 0) {
-            tool_error("upload failed: %s", why);
-            rc = TOOL_EXIT_FAIL;
-            goto cleanup;
-        }
-        attempt++;
     }
 
 cleanup:
     tool_local_body_free(body);
+    tool_buf_free(&path);
     json_decref(res);
     json_decref(fetched);
     return rc;
 }
 
-int tool_wait_for(tool_ctx *ctx, const char *what, double deadline, tool_probe_fn probe,
-                  void *arg)
+int tool_wait_for(tool_ctx *ctx, const char *what, double deadline,
+                  tool_probe_fn probe, void *arg)
 {
     char state[64] = "unknown";
-    int r, announced = 0;
+    int announced = 0, rc = TOOL_EXIT_OK;
+    tool_probe r;
     double now, nap;
 
-    if (ctx->dry_run) {
+    if (ctx->cfg.dry_run) {
         tool_print(ctx, "dry-run: would wait until %s\n", what);
         return TOOL_EXIT_OK;
     }
     for (;;) {
-        r = probe(ctx, arg, state, sizeof(state));
-        if (r < 0) {
-            return -r;
+        r = probe(ctx, arg, state, sizeof(state), &rc);
+        if (r == TOOL_PROBE_ERROR) {
+            return rc;
         }
         if (r == TOOL_PROBE_DONE) {
             tool_info(ctx, "%s: done (%s)", what, state);
@@ -330,18 +408,20 @@ int tool_wait_for(tool_ctx *ctx, const char *what, double deadline, tool_probe_f
         }
         if (r == TOOL_PROBE_FAILED) {
             tool_error("%s: failed, status %s", what, state);
-            return TOOL_EXIT_FAIL;
+            return tool_exit_code(TOOL_FAILED_STATE);
         }
         now = tool_now();
         if (now >= deadline) {
-            tool_error("timed out waiting until %s (status still %s); see --wait", what, state);
-            return TOOL_EXIT_TIMEOUT;
+            tool_error(
+                "timed out waiting until %s (status still %s); see --wait",
+                what, state);
+            return tool_exit_code(TOOL_FAILED_TIMEOUT);
         }
         if (!announced) {
             tool_info(ctx, "waiting until %s (status %s)", what, state);
             announced = 1;
         }
-        nap = ctx->poll_interval;
+        nap = ctx->cfg.poll_interval;
         if (nap > deadline - now) {
             nap = deadline - now;
         }
@@ -355,35 +435,41 @@ typedef struct tool_cert_probe_arg {
     int settle; /* done at any status but pending, instead of at active */
 } tool_cert_probe_arg;
 
-static int tool_cert_probe(tool_ctx *ctx, void *argp, char *state, size_t len)
+static tool_probe tool_cert_probe(tool_ctx *ctx, void *argp, char *state,
+                                  size_t len, int *rc)
 {
     tool_cert_probe_arg *arg = argp;
     json_t *cert = NULL;
     const char *st;
-    int rc, r;
+    tool_probe r;
 
-    rc = tool_certs_get(ctx, arg->kind, arg->id, 0, &cert);
-    if (rc != TOOL_EXIT_OK) {
-        return -rc;
+    *rc = tool_certs_get(ctx, arg->kind, arg->id, 0, &cert);
+    if (*rc != TOOL_EXIT_OK) {
+        return TOOL_PROBE_ERROR;
     }
     st = tool_json_show(cert, "status");
     snprintf(state, len, "%s", st);
     if (arg->settle) {
-        r = strcmp(st, "pending_deployment") == 0 || strcmp(st, "initializing") == 0
+        r = strcmp(st, "pending_deployment") == 0
+                    || strcmp(st, "initializing") == 0
                 ? TOOL_PROBE_PENDING
                 : TOOL_PROBE_DONE;
-    } else if (strcmp(st, "active") == 0) {
+    }
+    else if (strcmp(st, "active") == 0) {
         r = TOOL_PROBE_DONE;
-    } else if (tool_certs_status_live(st)) {
+    }
+    else if (tool_certs_status_live(st)) {
         r = TOOL_PROBE_PENDING;
-    } else {
+    }
+    else {
         r = TOOL_PROBE_FAILED; /* *_timed_out, pending_deletion, deleted */
     }
     json_decref(cert);
     return r;
 }
 
-int tool_certs_wait_active(tool_ctx *ctx, tool_cert_kind kind, const char *id, double deadline)
+int tool_certs_wait_active(tool_ctx *ctx, tool_cert_kind kind, const char *id,
+                           double deadline)
 {
     tool_cert_probe_arg arg = {kind, id, 0};
     char what[160];
@@ -398,7 +484,8 @@ int tool_certs_wait_settled(tool_ctx *ctx, tool_cert_kind kind, const char *id,
     tool_cert_probe_arg arg = {kind, id, 1};
     char what[160];
 
-    snprintf(what, sizeof(what), "%s %s has finished deploying", tool_certs_noun(kind), id);
+    snprintf(what, sizeof(what), "%s %s has finished deploying",
+             tool_certs_noun(kind), id);
     return tool_wait_for(ctx, what, deadline, tool_cert_probe, &arg);
 }
 
@@ -409,7 +496,7 @@ int tool_certs_warn(tool_ctx *ctx, tool_cert_kind kind, const json_t *list)
     size_t i;
     int active = 0;
 
-    json_array_foreach(list, i, item) {
+    json_array_foreach (list, i, item) {
         st = tool_json_str(item, "status");
         days = json_object_get(item, "days_left");
         if (st && strcmp(st, "active") == 0) {
@@ -419,20 +506,57 @@ int tool_certs_warn(tool_ctx *ctx, tool_cert_kind kind, const json_t *list)
             continue;
         }
         if (json_integer_value(days) < 0) {
-            tool_warn(ctx, "%s %s expired on %s: origins that check it refuse Cloudflare",
+            tool_warn(
+                ctx,
+                "%s %s expired on %s: origins that check it refuse Cloudflare",
+                tool_certs_noun(kind), tool_json_show(item, "id"),
+                tool_json_show(item, "expires_on"));
+        }
+        else if (json_integer_value(days) < TOOL_EXPIRY_WARN_DAYS) {
+            tool_warn(ctx,
+                      "%s %s expires in %" JSON_INTEGER_FORMAT
+                      " days (%s): rotate it",
                       tool_certs_noun(kind), tool_json_show(item, "id"),
+                      json_integer_value(days),
                       tool_json_show(item, "expires_on"));
-        } else if (json_integer_value(days) < TOOL_EXPIRY_WARN_DAYS) {
-            tool_warn(ctx, "%s %s expires in %" JSON_INTEGER_FORMAT " days (%s): rotate it",
-                      tool_certs_noun(kind), tool_json_show(item, "id"),
-                      json_integer_value(days), tool_json_show(item, "expires_on"));
         }
     }
     if (kind == TOOL_CERT_ZONE && active > 1) {
-        tool_warn(ctx, "%d zone certificates are active: Cloudflare presents only the most "
-                  "recently deployed one; delete the others (cfaop zone delete ID)", active);
+        tool_warn(ctx,
+                  "%d zone certificates are active: Cloudflare presents only "
+                  "the most recently deployed one; delete the others (cfaop "
+                  "zone delete ID)",
+                  active);
     }
     return active;
+}
+
+int tool_certs_delete(tool_ctx *ctx, tool_cert_kind kind, const char *id,
+                      unsigned flags)
+{
+    json_t *res = NULL;
+    int rc;
+
+    rc = tool_api_callf(ctx, TOOL_DELETE, NULL, flags, &res, "/zones/%s/%s/%s",
+                        ctx->zone_id, tool_certs_base(kind), id);
+    if (rc == TOOL_EXIT_OK && !ctx->cfg.dry_run) {
+        tool_info(ctx, "deleted %s %s (%s)", tool_certs_noun(kind), id,
+                  res ? tool_json_show(res, "status") : "gone");
+    }
+    json_decref(res);
+    return rc;
+}
+
+int tool_certs_delete_reported(tool_ctx *ctx, tool_cert_kind kind,
+                               const char *id)
+{
+    int rc = tool_certs_delete(ctx, kind, id, 0);
+
+    if (rc == TOOL_EXIT_OK) {
+        tool_print(ctx, "%s\n", id);
+        tool_out_result(ctx, json_pack("{s:[s]}", "deleted", id));
+    }
+    return rc;
 }
 
 static void tool_certs_days_text(const json_t *cert, char *buf, size_t len)
@@ -441,12 +565,14 @@ static void tool_certs_days_text(const json_t *cert, char *buf, size_t len)
 
     if (json_is_integer(d)) {
         snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(d));
-    } else {
+    }
+    else {
         snprintf(buf, len, "-");
     }
 }
 
-void tool_certs_print_table(tool_ctx *ctx, const json_t *list, const char *indent)
+void tool_certs_print_table(tool_ctx *ctx, const json_t *list,
+                            const char *indent)
 {
     json_t *item, *h;
     size_t i, j;
@@ -456,17 +582,19 @@ void tool_certs_print_table(tool_ctx *ctx, const json_t *list, const char *inden
         tool_print(ctx, "%s(none)\n", indent);
         return;
     }
-    tool_print_verbose(ctx, "%s%-36s  %-20s  %-20s  %5s  %s\n", indent, "ID", "STATUS",
-                       "EXPIRES", "DAYS", "SHA-256");
-    json_array_foreach(list, i, item) {
+    tool_print_verbose(ctx, "%s%-36s  %-20s  %-20s  %5s  %s\n", indent, "ID",
+                       "STATUS", "EXPIRES", "DAYS", "SHA-256");
+    json_array_foreach (list, i, item) {
         tool_certs_days_text(item, days, sizeof(days));
-        tool_print(ctx, "%s%-36s  %-20s  %-20s  %5s  %s\n", indent, tool_json_show(item, "id"),
-                   tool_json_show(item, "status"), tool_json_show(item, "expires_on"), days,
+        tool_print(ctx, "%s%-36s  %-20s  %-20s  %5s  %s\n", indent,
+                   tool_json_show(item, "id"), tool_json_show(item, "status"),
+                   tool_json_show(item, "expires_on"), days,
                    tool_json_show(item, "sha256"));
-        json_array_foreach(json_object_get(item, "hostnames"), j, h) {
+        json_array_foreach (json_object_get(item, "hostnames"), j, h) {
             tool_print(ctx, "%s    used by %s (enabled: %s)\n", indent,
                        tool_json_show(h, "hostname"),
-                       json_is_true(json_object_get(h, "enabled")) ? "true" : "false");
+                       json_is_true(json_object_get(h, "enabled")) ? "true"
+                                                                   : "false");
         }
     }
 }
@@ -478,11 +606,12 @@ void tool_certs_print_one(tool_ctx *ctx, const json_t *cert)
     tool_certs_days_text(cert, days, sizeof(days));
     tool_print(ctx, "id             %s\n", tool_json_show(cert, "id"));
     tool_print(ctx, "status         %s\n", tool_json_show(cert, "status"));
-    tool_print(ctx, "expires_on     %s (%s days left)\n", tool_json_show(cert, "expires_on"),
-               days);
+    tool_print(ctx, "expires_on     %s (%s days left)\n",
+               tool_json_show(cert, "expires_on"), days);
     tool_print(ctx, "sha256         %s\n", tool_json_show(cert, "sha256"));
     tool_print(ctx, "issuer         %s\n", tool_json_show(cert, "issuer"));
-    tool_print(ctx, "serial_number  %s\n", tool_json_show(cert, "serial_number"));
+    tool_print(ctx, "serial_number  %s\n",
+               tool_json_show(cert, "serial_number"));
     tool_print(ctx, "signature      %s\n", tool_json_show(cert, "signature"));
     tool_print(ctx, "uploaded_on    %s\n", tool_json_show(cert, "uploaded_on"));
 }

@@ -15,10 +15,13 @@
 /* Id of the certificate a --dry-run upload would create. */
 #define TOOL_DRY_RUN_ID "<new-certificate-id>"
 
-/* "/zones/ID/origin_tls_client_auth" or ".../hostnames/certificates", plus
- * "/CERT_ID" when cert_id is not NULL. */
-int tool_certs_path(const tool_ctx *ctx, tool_cert_kind kind, const char *cert_id, char *buf,
-                    size_t len);
+/* "origin_tls_client_auth" or "origin_tls_client_auth/hostnames/certificates":
+ * where a kind's certificates live under /zones/ID/. */
+const char *tool_certs_base(tool_cert_kind kind);
+
+/* Checks a certificate id argument (letters, digits, '-') and lower-cases
+ * it in place; a usage error for anything else. */
+int tool_certs_check_id(char *id);
 
 /* Human name of a kind: "zone certificate" / "hostname certificate". */
 const char *tool_certs_noun(tool_cert_kind kind);
@@ -32,8 +35,8 @@ const char *tool_certs_noun(tool_cert_kind kind);
  * cert_id/cert_status and are merged per certificate, their hostnames kept.)
  */
 int tool_certs_list(tool_ctx *ctx, tool_cert_kind kind, json_t **list);
-int tool_certs_get(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsigned flags,
-                   json_t **cert);
+int tool_certs_get(tool_ctx *ctx, tool_cert_kind kind, const char *id,
+                   unsigned flags, json_t **cert);
 /* Normalises one certificate object as above (new reference). */
 json_t *tool_certs_view(const json_t *raw);
 
@@ -48,30 +51,33 @@ int tool_certs_status_live(const char *status);
  * current listing, or NULL to fetch it. *cert gets the (normalised) uploaded
  * or reused certificate; with --dry-run, a placeholder with TOOL_DRY_RUN_ID.
  */
-int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind, const tool_local_cert *lc,
-                      const json_t *list, json_t **cert, int *reused);
+int tool_certs_upload(tool_ctx *ctx, tool_cert_kind kind,
+                      const tool_local_cert *lc, const json_t *list,
+                      json_t **cert, int *reused);
 
 /* Outcome of one look at something being waited for. */
 typedef enum tool_probe {
     TOOL_PROBE_DONE = 0,
     TOOL_PROBE_PENDING,
-    TOOL_PROBE_FAILED /* will not get there (e.g. deployment_timed_out) */
+    TOOL_PROBE_FAILED, /* will not get there (e.g. deployment_timed_out) */
+    TOOL_PROBE_ERROR   /* could not look: *rc holds the exit code */
 } tool_probe;
 
-/* Looks once; sets *state to the status seen (for messages). Returns a
- * tool_probe, or -exit_code when the API call failed. */
-typedef int (*tool_probe_fn)(tool_ctx *ctx, void *arg, char *state, size_t len);
+/* Looks once; sets *state to the status seen (for messages). */
+typedef tool_probe (*tool_probe_fn)(tool_ctx *ctx, void *arg, char *state,
+                                    size_t len, int *rc);
 
 /*
  * Polls `probe` every CFAOP_POLL_INTERVAL seconds until it is done (0),
  * failed (TOOL_EXIT_FAIL) or `deadline` (tool_now() seconds) has passed
  * (TOOL_EXIT_TIMEOUT). `what` names the awaited thing in messages.
  */
-int tool_wait_for(tool_ctx *ctx, const char *what, double deadline, tool_probe_fn probe,
-                  void *arg);
+int tool_wait_for(tool_ctx *ctx, const char *what, double deadline,
+                  tool_probe_fn probe, void *arg);
 
 /* Waits until certificate `id` is active. */
-int tool_certs_wait_active(tool_ctx *ctx, tool_cert_kind kind, const char *id, double deadline);
+int tool_certs_wait_active(tool_ctx *ctx, tool_cert_kind kind, const char *id,
+                           double deadline);
 
 /* Warns about live certificates of a list that expire within
  * TOOL_EXPIRY_WARN_DAYS (or have expired) and, for zone certificates, about
@@ -83,8 +89,18 @@ int tool_certs_warn(tool_ctx *ctx, tool_cert_kind kind, const json_t *list);
 int tool_certs_wait_settled(tool_ctx *ctx, tool_cert_kind kind, const char *id,
                             double deadline);
 
+/* DELETE of one certificate; says what happened (TOOL_API_NOREPORT: the
+ * caller reports errors). */
+int tool_certs_delete(tool_ctx *ctx, tool_cert_kind kind, const char *id,
+                      unsigned flags);
+/* The end of `zone delete` and `hostname delete-cert`: delete, print the
+ * id, set the --json result. */
+int tool_certs_delete_reported(tool_ctx *ctx, tool_cert_kind kind,
+                               const char *id);
+
 /* Prints a certificate list as a table (human output). */
-void tool_certs_print_table(tool_ctx *ctx, const json_t *list, const char *indent);
+void tool_certs_print_table(tool_ctx *ctx, const json_t *list,
+                            const char *indent);
 /* Prints one certificate's fields (human output). */
 void tool_certs_print_one(tool_ctx *ctx, const json_t *cert);
 

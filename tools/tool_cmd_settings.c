@@ -7,215 +7,94 @@
 #include "tool_api.h"
 #include "tool_cmds.h"
 #include "tool_out.h"
+#include "tool_settings.h"
+#include "tool_util.h"
+#include "tool_zone.h"
 
-static const char *const tool_ssl_modes[] = {"off", "flexible", "full", "strict", "origin_pull",
-                                             NULL};
+/* The code of /user/tokens/verify for a token it does not know, which is
+ * also its answer to an account-owned token. */
+#define TOOL_API_INVALID_TOKEN 1000
 
-int tool_ssl_mode_ok(const char *mode)
+int tool_check_ssl_mode(tool_ctx *ctx)
 {
-    return mode && (strcmp(mode, "full") == 0 || strcmp(mode, "strict") == 0
-                    || strcmp(mode, "origin_pull") == 0);
+    if (ctx->argc == 0 || tool_ssl_mode_known(ctx->argv[0])) {
+        return TOOL_EXIT_OK;
+    }
+    tool_error(
+        "unknown SSL/TLS mode '%s' (off, flexible, full, strict, origin_pull)",
+        ctx->argv[0]);
+    return tool_exit_code(TOOL_FAILED_USAGE);
 }
 
-void tool_ssl_mode_warn(tool_ctx *ctx, const char *mode)
+int tool_check_on_off(tool_ctx *ctx)
 {
-    if (mode && !tool_ssl_mode_ok(mode)) {
-        tool_warn(ctx, "SSL/TLS encryption mode is '%s': Authenticated Origin Pulls do not "
-                  "apply (set it to full or strict: cfaop ssl-mode full)", mode);
+    if (ctx->argc == 0 || strcmp(ctx->argv[0], "on") == 0
+        || strcmp(ctx->argv[0], "off") == 0) {
+        return TOOL_EXIT_OK;
     }
-}
-
-int tool_setting_get(tool_ctx *ctx, const char *name, char *value, size_t len)
-{
-    char path[256];
-    json_t *res = NULL;
-    const char *v;
-    int rc;
-
-    if (tool_api_pathf(path, sizeof(path), "/zones/%s/settings/%s", ctx->zone_id, name) != 0) {
-        return TOOL_EXIT_FAIL;
-    }
-    rc = tool_api_call(ctx, TOOL_GET, path, NULL, 0, &res);
-    if (rc == TOOL_EXIT_OK) {
-        v = tool_json_str(res, "value");
-        if (!v) {
-            tool_error("the API returned no value for setting %s", name);
-            rc = TOOL_EXIT_FAIL;
-        } else {
-            snprintf(value, len, "%s", v);
-        }
-    }
-    json_decref(res);
-    return rc;
-}
-
-int tool_zone_aop_get(tool_ctx *ctx, int *enabled)
-{
-    char path[256];
-    json_t *res = NULL, *e;
-    int rc;
-
-    if (tool_api_pathf(path, sizeof(path), "/zones/%s/origin_tls_client_auth/settings",
-                       ctx->zone_id) != 0) {
-        return TOOL_EXIT_FAIL;
-    }
-    rc = tool_api_call(ctx, TOOL_GET, path, NULL, 0, &res);
-    if (rc == TOOL_EXIT_OK) {
-        e = json_object_get(res, "enabled");
-        /* "It is false by default" (API docs): absent means off. */
-        *enabled = json_is_true(e);
-    }
-    json_decref(res);
-    return rc;
-}
-
-int tool_ssl_mode_check(tool_ctx *ctx, char *mode, size_t len)
-{
-    int rc = tool_setting_get(ctx, "ssl", mode, len);
-
-    if (rc == TOOL_EXIT_OK) {
-        tool_ssl_mode_warn(ctx, mode);
-    }
-    return rc;
+    tool_error("expected 'on' or 'off', not '%s'", ctx->argv[0]);
+    return tool_exit_code(TOOL_FAILED_USAGE);
 }
 
 /*
  * Shows or sets a zone setting whose value is a string. A PATCH is sent
  * only when the value changes, so a repeated command changes nothing.
  */
-static int tool_setting_show_or_set(tool_ctx *ctx, const char *name, const char *label,
-                                    const char *want, const char *json_key)
+static int tool_setting_show_or_set(tool_ctx *ctx, const char *name,
+                                    const char *label, const char *json_key)
 {
-    char path[256], cur[64];
-    json_t *body = NULL, *res = NULL;
-    const char *now;
+    const char *want = ctx->argc > 0 ? ctx->argv[0] : NULL;
+    char cur[64], *now = NULL;
     int rc;
 
     rc = tool_setting_get(ctx, name, cur, sizeof(cur));
-    if (rc != TOOL_EXIT_OK) {
-        goto cleanup;
+    if (rc == TOOL_EXIT_OK && want && strcmp(want, cur) != 0) {
+        rc = tool_setting_set(ctx, name, want, &now);
+        if (rc == TOOL_EXIT_OK && !ctx->cfg.dry_run) {
+            tool_info(ctx, "%s changed from %s to %s", label, cur,
+                      now ? now : want);
+        }
     }
-    now = cur;
-    if (want && strcmp(want, cur) != 0) {
-        body = json_pack("{s:s}", "value", want);
-        if (tool_api_pathf(path, sizeof(path), "/zones/%s/settings/%s", ctx->zone_id, name) != 0
-            || !body) {
-            rc = TOOL_EXIT_FAIL;
-            goto cleanup;
-        }
-        rc = tool_api_call(ctx, TOOL_PATCH, path, body, 0, &res);
-        if (rc != TOOL_EXIT_OK) {
-            goto cleanup;
-        }
-        now = ctx->dry_run ? want : tool_json_str(res, "value");
-        if (!now) {
-            now = want;
-        }
-        if (!ctx->dry_run) {
-            tool_info(ctx, "%s changed from %s to %s", label, cur, now);
-        }
-    } else if (want) {
+    else if (rc == TOOL_EXIT_OK && want) {
         tool_info(ctx, "%s is already %s", label, cur);
     }
-    tool_print(ctx, "%s\n", now);
-    tool_out_result(ctx, json_pack("{s:s, s:s, s:b}", "zone_id", ctx->zone_id, json_key, now,
-                                   "changed", want && strcmp(want, cur) != 0));
-    if (strcmp(name, "ssl") == 0) {
-        tool_ssl_mode_warn(ctx, now);
+    if (rc == TOOL_EXIT_OK) {
+        tool_print(ctx, "%s\n", now ? now : cur);
+        tool_out_result(ctx,
+                        json_pack("{s:s, s:s, s:b}", "zone_id", ctx->zone_id,
+                                  json_key, now ? now : cur, "changed",
+                                  want && strcmp(want, cur) != 0));
+        if (strcmp(name, "ssl") == 0) {
+            tool_ssl_mode_warn(ctx, now ? now : cur);
+        }
     }
-
-cleanup:
-    json_decref(body);
-    json_decref(res);
+    free(now);
     return rc;
 }
 
-int tool_cmd_ssl_mode(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv)
+int tool_cmd_ssl_mode(tool_ctx *ctx)
 {
-    const char *want = argc > 0 ? argv[0] : NULL;
-    int i, rc;
-
-    (void)cmd;
-    if (want) {
-        for (i = 0; tool_ssl_modes[i] && strcmp(tool_ssl_modes[i], want) != 0; i++) {
-        }
-        if (!tool_ssl_modes[i]) {
-            tool_error("unknown SSL/TLS mode '%s' (off, flexible, full, strict, origin_pull)",
-                       want);
-            return TOOL_EXIT_USAGE;
-        }
-    }
-    rc = tool_zone_resolve(ctx);
-    if (rc != TOOL_EXIT_OK) {
-        return rc;
-    }
-    return tool_setting_show_or_set(ctx, "ssl", "SSL/TLS mode", want, "ssl_mode");
+    return tool_setting_show_or_set(ctx, "ssl", "SSL/TLS mode", "ssl_mode");
 }
 
-/* "on"/"off" argument, or NULL to show; -1 for anything else. */
-static int tool_on_off(const char *arg, const char **out)
+int tool_cmd_global(tool_ctx *ctx)
 {
-    *out = NULL;
-    if (!arg) {
-        return 0;
-    }
-    if (strcmp(arg, "on") == 0 || strcmp(arg, "off") == 0) {
-        *out = arg;
-        return 0;
-    }
-    tool_error("expected 'on' or 'off', not '%s'", arg);
-    return -1;
-}
-
-int tool_cmd_global(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv)
-{
-    char mode[64];
-    const char *want;
     int rc;
 
-    (void)cmd;
-    if (tool_on_off(argc > 0 ? argv[0] : NULL, &want) != 0) {
-        return TOOL_EXIT_USAGE;
-    }
-    rc = tool_zone_resolve(ctx);
-    if (rc != TOOL_EXIT_OK) {
-        return rc;
-    }
-    if (want && strcmp(want, "on") == 0) {
-        rc = tool_ssl_mode_check(ctx, mode, sizeof(mode));
+    if (ctx->argc > 0 && strcmp(ctx->argv[0], "on") == 0) {
+        rc = tool_ssl_mode_check(ctx);
         if (rc != TOOL_EXIT_OK) {
             return rc;
         }
         /* Why a custom certificate is better, said where the choice is made. */
-        tool_info(ctx, "note: the Cloudflare certificate is shared by all Cloudflare customers; "
-                  "it proves a request came through Cloudflare, not through your zone "
-                  "(use zone or hostname certificates for that)");
+        tool_info(
+            ctx,
+            "note: the Cloudflare certificate is shared by all Cloudflare "
+            "customers; it proves a request came through Cloudflare, not "
+            "through your zone (use zone or hostname certificates for that)");
     }
-    return tool_setting_show_or_set(ctx, "tls_client_auth", "global AOP (tls_client_auth)", want,
-                                    "global_aop");
-}
-
-/* The account of the zone, from the lookup by name or GET /zones/ID. */
-static int tool_zone_account(tool_ctx *ctx)
-{
-    json_t *zone = NULL;
-    const char *account;
-    char path[256];
-    int rc = tool_zone_resolve(ctx);
-
-    if (rc != TOOL_EXIT_OK || ctx->zone_account_id) {
-        return rc;
-    }
-    if (tool_api_pathf(path, sizeof(path), "/zones/%s", ctx->zone_id) != 0) {
-        return TOOL_EXIT_FAIL;
-    }
-    rc = tool_api_call(ctx, TOOL_GET, path, NULL, 0, &zone);
-    account = tool_json_str(json_object_get(zone, "account"), "id");
-    if (rc == TOOL_EXIT_OK && account) {
-        ctx->zone_account_id = strdup(account);
-    }
-    json_decref(zone);
-    return rc;
+    return tool_setting_show_or_set(
+        ctx, "tls_client_auth", "global AOP (tls_client_auth)", "global_aop");
 }
 
 /* verify-token with a token: the user endpoint, or the account one for an
@@ -223,91 +102,96 @@ static int tool_zone_account(tool_ctx *ctx)
 static int tool_verify_token(tool_ctx *ctx, json_t **token)
 {
     const char *account = getenv("CLOUDFLARE_ACCOUNT_ID");
-    char path[256];
     int rc;
 
     if (!account || !*account) {
-        rc = tool_api_call(ctx, TOOL_GET, "/user/tokens/verify", NULL, TOOL_API_NOREPORT, token);
+        rc = tool_api_call(ctx, TOOL_GET, "/user/tokens/verify", NULL,
+                           TOOL_API_NOREPORT | TOOL_WANT_OBJECT, token);
         if (rc == TOOL_EXIT_OK) {
             return rc;
         }
-        if (tool_api_last_error(ctx)->code != 1000 || !ctx->zone_arg) {
+        if (tool_api_last_error(ctx)->code != TOOL_API_INVALID_TOKEN
+            || !ctx->cfg.zone_arg) {
             return tool_api_report(ctx);
         }
         /* Maybe an account-owned token: ask at the zone's account. */
-        rc = tool_zone_account(ctx);
+        rc = tool_zone_account(ctx, &account);
         if (rc != TOOL_EXIT_OK) {
             return rc;
         }
-        account = ctx->zone_account_id;
         if (!account) {
-            tool_error("the token is not a valid user token, and the zone's account is unknown");
-            return TOOL_EXIT_AUTH;
+            tool_error("the token is not a valid user token, and the zone's "
+                       "account is unknown");
+            return tool_exit_code(TOOL_FAILED_CREDENTIALS);
         }
-        tool_info(ctx, "not a user token; verifying it as a token of account %s", account);
+        tool_info(ctx,
+                  "not a user token; verifying it as a token of account %s",
+                  account);
     }
     if (!tool_is_cert_id(account)) {
         tool_error("'%s' is not an account id", account);
-        return TOOL_EXIT_USAGE;
+        return tool_exit_code(TOOL_FAILED_USAGE);
     }
-    if (tool_api_pathf(path, sizeof(path), "/accounts/%s/tokens/verify", account) != 0) {
-        return TOOL_EXIT_FAIL;
-    }
-    return tool_api_call(ctx, TOOL_GET, path, NULL, 0, token);
+    return tool_api_callf(ctx, TOOL_GET, NULL, TOOL_WANT_OBJECT, token,
+                          "/accounts/%s/tokens/verify", account);
 }
 
-int tool_cmd_verify_token(tool_ctx *ctx, const tool_cmd *cmd, int argc, char **argv)
+/* Prints the token's state; TOOL_EXIT_AUTH unless it is active. */
+static int tool_verify_token_show(tool_ctx *ctx, json_t *out)
 {
-    json_t *token = NULL, *out = json_object();
-    const char *status = "-";
+    json_t *token = NULL;
+    const char *status;
+    int rc = tool_verify_token(ctx, &token);
+
+    if (rc != TOOL_EXIT_OK) {
+        return rc;
+    }
+    status = tool_json_show(token, "status");
+    json_object_set(out, "token", token ? token : json_null());
+    tool_print(ctx, "token %s: %s", tool_json_show(token, "id"), status);
+    if (tool_json_str(token, "expires_on")) {
+        tool_print(ctx, " (expires %s)", tool_json_str(token, "expires_on"));
+    }
+    tool_print(ctx, "\n");
+    if (strcmp(status, "active") != 0) {
+        tool_error("the token is %s", status);
+        rc = tool_exit_code(TOOL_FAILED_CREDENTIALS);
+    }
+    json_decref(token);
+    return rc;
+}
+
+int tool_cmd_verify_token(tool_ctx *ctx)
+{
+    json_t *out = json_object();
     char mode[64];
     int rc = TOOL_EXIT_OK;
 
-    (void)cmd;
-    (void)argc;
-    (void)argv;
     if (!out) {
-        return TOOL_EXIT_FAIL;
+        return tool_exit_code(TOOL_FAILED_MEMORY);
     }
     if (!tool_api_uses_key(ctx)) {
-        rc = tool_verify_token(ctx, &token);
-        if (rc != TOOL_EXIT_OK) {
-            goto cleanup;
-        }
-        status = tool_json_show(token, "status");
-        json_object_set(out, "token", token ? token : json_null());
-        tool_print(ctx, "token %s: %s", tool_json_show(token, "id"), status);
-        if (tool_json_str(token, "expires_on")) {
-            tool_print(ctx, " (expires %s)", tool_json_str(token, "expires_on"));
-        }
-        tool_print(ctx, "\n");
-        if (strcmp(status, "active") != 0) {
-            tool_error("the token is %s", status);
-            rc = TOOL_EXIT_AUTH;
-            goto cleanup;
-        }
-    } else if (!ctx->zone_arg) {
-        /* Token verification is for tokens; a key is checked on a zone. */
-        tool_error("a global API key cannot be verified without a zone: add -z ZONE");
-        rc = TOOL_EXIT_USAGE;
-        goto cleanup;
+        rc = tool_verify_token_show(ctx, out);
     }
-    if (ctx->zone_arg) {
+    else if (!ctx->cfg.zone_arg) {
+        /* Token verification is for tokens; a key is checked on a zone. */
+        tool_error(
+            "a global API key cannot be verified without a zone: add -z ZONE");
+        rc = tool_exit_code(TOOL_FAILED_USAGE);
+    }
+    if (rc == TOOL_EXIT_OK && ctx->cfg.zone_arg) {
         /* A valid token may still lack access to the zone: read from it. */
         rc = tool_zone_resolve(ctx);
         if (rc == TOOL_EXIT_OK) {
             rc = tool_setting_get(ctx, "ssl", mode, sizeof(mode));
         }
-        if (rc != TOOL_EXIT_OK) {
-            goto cleanup;
+        if (rc == TOOL_EXIT_OK) {
+            json_object_set_new(out, "zone_id", json_string(ctx->zone_id));
+            json_object_set_new(out, "zone_read", json_true());
+            tool_print(ctx, "zone %s: readable\n",
+                       ctx->zone_name ? ctx->zone_name : ctx->zone_id);
         }
-        json_object_set_new(out, "zone_id", json_string(ctx->zone_id));
-        json_object_set_new(out, "zone_read", json_true());
-        tool_print(ctx, "zone %s: readable\n", ctx->zone_name ? ctx->zone_name : ctx->zone_id);
     }
-
-cleanup:
     tool_out_result(ctx, out);
-    json_decref(token);
     return rc;
 }

@@ -1,49 +1,77 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 /*
- * Helpers shared between command families (settings reads that several
- * commands and status need).
+ * The commands: one handler per row of the command table (tool_operate.c),
+ * and the checks of their arguments. Handlers are leaves: what they share
+ * lives in the model files (tool_certs, tool_assoc, tool_settings,
+ * tool_zone). Every handler finds its arguments in ctx->argc/argv, its
+ * options in ctx->opt, the zone resolved and --cert/--key loaded when its
+ * table row asks for them.
  */
 #ifndef TOOL_CMDS_H
 #define TOOL_CMDS_H
 
 #include <stddef.h>
 
-#include <jansson.h>
-
 #include "tool.h"
-#include "tool_local.h"
 
-/* GET /zones/ID/settings/NAME -> its "value" (e.g. ssl, tls_client_auth). */
-int tool_setting_get(tool_ctx *ctx, const char *name, char *value, size_t len);
-/* GET /zones/ID/origin_tls_client_auth/settings -> enabled. */
-int tool_zone_aop_get(tool_ctx *ctx, int *enabled);
-/* 1 for an SSL/TLS mode in which AOP applies (full, strict, origin_pull). */
-int tool_ssl_mode_ok(const char *mode);
-/* Reads the SSL/TLS mode and warns when AOP cannot work in it. */
-int tool_ssl_mode_check(tool_ctx *ctx, char *mode, size_t len);
-/* Warns that AOP does not apply in `mode`, when it does not. */
-void tool_ssl_mode_warn(tool_ctx *ctx, const char *mode);
+/* Entries of the commands' own option tables (fields of tool_cmd_opts). */
+#define TOOL_OPTION_CERT                                                  \
+    {                                                                     \
+        "cert", 0, TOOL_ARG_STRING, offsetof(tool_cmd_opts, cert_file), 0 \
+    }
+#define TOOL_OPTION_KEY                                                 \
+    {                                                                   \
+        "key", 0, TOOL_ARG_STRING, offsetof(tool_cmd_opts, key_file), 0 \
+    }
+#define TOOL_OPTION_WAIT                                              \
+    {                                                                 \
+        "wait", 0, TOOL_ARG_SECONDS, offsetof(tool_cmd_opts, wait), 0 \
+    }
+#define TOOL_OPTION_FORCE                                            \
+    {                                                                \
+        "force", 0, TOOL_ARG_FLAG, offsetof(tool_cmd_opts, force), 0 \
+    }
+#define TOOL_OPTION_END              \
+    {                                \
+        NULL, 0, TOOL_ARG_FLAG, 0, 0 \
+    }
 
-/* Commands that zone and hostname certificates share (tool_cmd_zone.c). */
-int tool_upload(tool_ctx *ctx, tool_cert_kind kind);
-int tool_list(tool_ctx *ctx, tool_cert_kind kind);
-int tool_show(tool_ctx *ctx, tool_cert_kind kind, const char *id);
-int tool_delete_cert(tool_ctx *ctx, tool_cert_kind kind, const char *id, unsigned flags);
-/* What `zone delete` and `hostname delete-cert` do once allowed: delete,
- * then print the id (and the --json result). */
-int tool_delete_cert_command(tool_ctx *ctx, tool_cert_kind kind, const char *id);
+/* tool_cmd_status.c */
+int tool_cmd_status(tool_ctx *ctx);
 
-/* Hostname associations (tool_cmd_hostname.c). */
-/* Normalises HOST arguments in place (lowercase, no trailing dot, an
- * optional leading "*."); a usage error for anything else. */
-int tool_hosts_normalize(int argc, char **argv);
-/* GET .../hostnames/HOST: TOOL_EXIT_NOTFOUND (not reported) when HOST has
- * no association, with *assoc NULL. */
-int tool_assoc_get(tool_ctx *ctx, const char *host, json_t **assoc);
-/* An association for display/JSON, with sha256 and days_left of its
- * certificate computed locally (new reference). */
-json_t *tool_assoc_view(const char *host, const json_t *raw);
-/* Prints one association line (human output). */
-void tool_assoc_print(tool_ctx *ctx, const json_t *view);
+/* tool_cmd_settings.c */
+int tool_cmd_ssl_mode(tool_ctx *ctx);
+int tool_cmd_global(tool_ctx *ctx);
+int tool_cmd_verify_token(tool_ctx *ctx);
+int tool_check_ssl_mode(tool_ctx *ctx);
+int tool_check_on_off(tool_ctx *ctx);
+
+/* tool_cmd_certs.c: what zone and hostname certificates share (the table
+ * row's kind says which) */
+int tool_cmd_cert_upload(tool_ctx *ctx);
+int tool_cmd_cert_list(tool_ctx *ctx);
+int tool_cmd_cert_show(tool_ctx *ctx);
+int tool_check_cert_id(tool_ctx *ctx);
+extern const tool_option tool_cert_upload_options[];
+
+/* tool_cmd_zone.c */
+int tool_cmd_zone_enable(tool_ctx *ctx);
+int tool_cmd_zone_delete(tool_ctx *ctx);
+int tool_cmd_zone_rotate(tool_ctx *ctx);
+extern const tool_option tool_zone_delete_options[];
+extern const tool_option tool_zone_rotate_options[];
+
+/* tool_cmd_hostname.c */
+int tool_cmd_host_delete_cert(tool_ctx *ctx);
+int tool_cmd_host_enable(tool_ctx *ctx);
+int tool_cmd_host_disable(tool_ctx *ctx);
+int tool_cmd_host_show(tool_ctx *ctx);
+int tool_cmd_host_rotate(tool_ctx *ctx);
+int tool_check_hosts(tool_ctx *ctx);
+int tool_check_delete_cert(tool_ctx *ctx);
+int tool_check_enable(tool_ctx *ctx);
+extern const tool_option tool_host_delete_cert_options[];
+extern const tool_option tool_host_enable_options[];
+extern const tool_option tool_host_rotate_options[];
 
 #endif /* TOOL_CMDS_H */

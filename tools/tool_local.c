@@ -20,52 +20,63 @@ int tool_local_load(tool_ctx *ctx, tool_cert_kind kind, tool_local_cert *lc)
     int state = 0, rc = TOOL_EXIT_FAIL;
 
     memset(lc, 0, sizeof(*lc));
-    if (aop_pem_load_file(ctx->cert_file, &lc->certs, &err) != 0) {
+    if (aop_pem_load_file(ctx->opt.cert_file, &lc->certs, &err) != 0) {
         tool_error("%s", err.msg);
         goto cleanup;
     }
     lc->leaf = sk_X509_value(lc->certs, 0);
-    if (aop_key_load_file(ctx->key_file, &lc->key, &err) != 0) {
+    if (aop_key_load_file(ctx->opt.key_file, &lc->key, &err) != 0) {
         tool_error("%s", err.msg);
         goto cleanup;
     }
     if (!aop_key_matches_cert(lc->leaf, lc->key)) {
-        tool_error("the private key in %s does not belong to the certificate in %s%s",
-                   ctx->key_file, ctx->cert_file,
-                   sk_X509_num(lc->certs) > 1 ? " (its first certificate must be the leaf)" : "");
+        tool_error(
+            "the private key in %s does not belong to the certificate in %s%s",
+            ctx->opt.key_file, ctx->opt.cert_file,
+            sk_X509_num(lc->certs) > 1
+                ? " (its first certificate must be the leaf)"
+                : "");
         goto cleanup;
     }
     if (aop_cert_sha256(lc->leaf, digest) != 0
-        || aop_cert_not_after_iso(lc->leaf, lc->not_after, sizeof(lc->not_after)) != 0
+        || aop_cert_not_after_iso(lc->leaf, lc->not_after,
+                                  sizeof(lc->not_after))
+               != 0
         || aop_cert_days_left(lc->leaf, now, &lc->days_left) != 0
         || aop_cert_validity(lc->leaf, now, &state) < 0) {
-        tool_error("%s: cannot read the certificate's fingerprint or dates", ctx->cert_file);
+        tool_error("%s: cannot read the certificate's fingerprint or dates",
+                   ctx->opt.cert_file);
         goto cleanup;
     }
     aop_hex(digest, AOP_SHA256_LEN, lc->sha256);
     if (state > 0) {
-        tool_error("the certificate in %s expired on %s; Cloudflare would present an "
-                   "expired certificate and the origin would refuse it",
-                   ctx->cert_file, lc->not_after);
+        tool_error(
+            "the certificate in %s expired on %s; Cloudflare would present an "
+            "expired certificate and the origin would refuse it",
+            ctx->opt.cert_file, lc->not_after);
         goto cleanup;
     }
     if (state < 0) {
-        tool_error("the certificate in %s is not valid yet", ctx->cert_file);
+        tool_error("the certificate in %s is not valid yet",
+                   ctx->opt.cert_file);
         goto cleanup;
     }
     if (aop_cert_is_ca(lc->leaf)) {
         if (kind == TOOL_CERT_HOSTNAME) {
             /* The API answers "missing leaf certificate"; say it first. */
-            tool_error("the certificate in %s is a CA certificate; per-hostname AOP needs a "
-                       "leaf (client) certificate", ctx->cert_file);
+            tool_error("the certificate in %s is a CA certificate; "
+                       "per-hostname AOP needs a leaf (client) certificate",
+                       ctx->opt.cert_file);
             goto cleanup;
         }
-        tool_warn(ctx, "the certificate in %s is a CA certificate; Cloudflare presents it "
-                  "as a client certificate (a leaf is expected)", ctx->cert_file);
+        tool_warn(ctx,
+                  "the certificate in %s is a CA certificate; Cloudflare "
+                  "presents it as a client certificate (a leaf is expected)",
+                  ctx->opt.cert_file);
     }
     if (lc->days_left < TOOL_EXPIRY_WARN_DAYS) {
-        tool_warn(ctx, "the certificate in %s expires in %d days (%s)", ctx->cert_file,
-                  lc->days_left, lc->not_after);
+        tool_warn(ctx, "the certificate in %s expires in %d days (%s)",
+                  ctx->opt.cert_file, lc->days_left, lc->not_after);
     }
     rc = TOOL_EXIT_OK;
 
@@ -105,7 +116,9 @@ json_t *tool_local_body(const tool_local_cert *lc)
     for (i = 0; ok && i < sk_X509_num(lc->certs); i++) {
         ok = PEM_write_bio_X509(cbio, sk_X509_value(lc->certs, i)) == 1;
     }
-    ok = ok && PEM_write_bio_PrivateKey(kbio, lc->key, NULL, NULL, 0, NULL, NULL) == 1;
+    ok = ok
+         && PEM_write_bio_PrivateKey(kbio, lc->key, NULL, NULL, 0, NULL, NULL)
+                == 1;
     if (ok) {
         cert = tool_bio_string(cbio);
         key = tool_bio_string(kbio);
@@ -120,7 +133,8 @@ json_t *tool_local_body(const tool_local_cert *lc)
     }
     json_decref(cert);
     if (key) {
-        OPENSSL_cleanse((void *)json_string_value(key), json_string_length(key));
+        OPENSSL_cleanse((void *)json_string_value(key),
+                        json_string_length(key));
         json_decref(key);
     }
     ERR_clear_error();
@@ -135,13 +149,14 @@ void tool_local_body_free(json_t *body)
 
     if (json_is_string(key)) {
         /* jansson owns the copy; wipe it in place before it is freed. */
-        OPENSSL_cleanse((void *)json_string_value(key), json_string_length(key));
+        OPENSSL_cleanse((void *)json_string_value(key),
+                        json_string_length(key));
     }
     json_decref(body);
 }
 
-void tool_remote_facts(const json_t *obj, char sha256[AOP_SHA256_HEXLEN], int *days_left,
-                       int *have_days)
+void tool_remote_facts(const json_t *obj, char sha256[AOP_SHA256_HEXLEN],
+                       int *days_left, int *have_days)
 {
     const char *pem = tool_json_str(obj, "certificate");
     STACK_OF(X509) *certs = NULL;
@@ -150,7 +165,9 @@ void tool_remote_facts(const json_t *obj, char sha256[AOP_SHA256_HEXLEN], int *d
 
     sha256[0] = '\0';
     *have_days = 0;
-    if (pem && aop_pem_load_mem(pem, strlen(pem), "API certificate", &certs, &err) == 0) {
+    if (pem
+        && aop_pem_load_mem(pem, strlen(pem), "API certificate", &certs, &err)
+               == 0) {
         X509 *leaf = sk_X509_value(certs, 0);
 
         if (aop_cert_sha256(leaf, digest) == 0) {
@@ -161,8 +178,10 @@ void tool_remote_facts(const json_t *obj, char sha256[AOP_SHA256_HEXLEN], int *d
         }
     }
     aop_certs_free(certs);
-    if (!*have_days && aop_iso_days_left(tool_json_str(obj, "expires_on"), time(NULL),
-                                         days_left) == 0) {
+    if (!*have_days
+        && aop_iso_days_left(tool_json_str(obj, "expires_on"), time(NULL),
+                             days_left)
+               == 0) {
         *have_days = 1;
     }
 }

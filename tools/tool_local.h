@@ -21,8 +21,8 @@ typedef enum tool_cert_kind {
 } tool_cert_kind;
 
 typedef struct tool_local_cert {
-    STACK_OF(X509) *certs; /* the certificate file, leaf first */
-    X509 *leaf;            /* certs[0], not owned */
+    STACK_OF(X509) * certs; /* the certificate file, leaf first */
+    X509 *leaf;             /* certs[0], not owned */
     EVP_PKEY *key;
     char sha256[AOP_SHA256_HEXLEN];
     char not_after[32]; /* RFC 3339 */
@@ -49,7 +49,7 @@ void tool_local_body_free(json_t *body);
  * string when there is no PEM) and whole days left (*have_days 0 when
  * unknown). Never trusts the API for a fingerprint.
  */
-void tool_remote_facts(const json_t *obj, char sha256[AOP_SHA256_HEXLEN], int *days_left,
-                       int *have_days);
+void tool_remote_facts(const json_t *obj, char sha256[AOP_SHA256_HEXLEN],
+                       int *days_left, int *have_days);
 
 #endif /* TOOL_LOCAL_H */

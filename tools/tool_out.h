@@ -33,11 +33,23 @@ void tool_print_verbose(tool_ctx *ctx, const char *fmt, ...) TOOL_PRINTF(2, 3);
 void tool_out_result(tool_ctx *ctx, json_t *result);
 /* Prints the --json document at exit: the result, warnings, dry-run calls. */
 void tool_out_finish(tool_ctx *ctx, int rc);
+/* Flushes stdout; a write error (a full disk) turns success into
+ * TOOL_EXIT_FAIL, with an error on stderr. Returns the final exit code. */
+int tool_out_close(int rc);
+
+/* Never prints `secret` (a credential): every output function replaces it
+ * with [REDACTED], also in text the API sent back. Keeps its own copy. */
+void tool_out_add_secret(const char *secret);
+/* Wipes and frees the copies. */
+void tool_out_forget_secrets(void);
 
 /* Small jansson helpers that tolerate absent or mistyped fields. */
 const char *tool_json_str(const json_t *obj, const char *key);
 /* A string for display: the value, or "-" when absent. */
 const char *tool_json_show(const json_t *obj, const char *key);
+/* A JSON string of arbitrary bytes: invalid UTF-8 bytes become the text
+ * \xNN, so a message with a file name in another encoding is never lost. */
+json_t *tool_json_text(const char *s);
 
 /* Deep copy of `body` with every "private_key" value replaced: what may be
  * shown (dry-run) of a request body. */

@@ -4,11 +4,36 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
 
-#include "tool.h"
+#include "tool_util.h"
+
+/* Indexed by tool_failure. */
+static const int tool_failure_exit[] = {
+    [TOOL_FAILED_NOTHING] = TOOL_EXIT_OK,
+    [TOOL_FAILED_USAGE] = TOOL_EXIT_USAGE,
+    [TOOL_FAILED_CHECK] = TOOL_EXIT_FAIL,
+    [TOOL_FAILED_MEMORY] = TOOL_EXIT_FAIL,
+    [TOOL_FAILED_TRANSPORT] = TOOL_EXIT_FAIL,
+    [TOOL_FAILED_MALFORMED] = TOOL_EXIT_FAIL,
+    [TOOL_FAILED_API] = TOOL_EXIT_FAIL,
+    [TOOL_FAILED_CREDENTIALS] = TOOL_EXIT_AUTH,
+    [TOOL_FAILED_NOTFOUND] = TOOL_EXIT_NOTFOUND,
+    [TOOL_FAILED_TIMEOUT] = TOOL_EXIT_TIMEOUT,
+    [TOOL_FAILED_STATE] = TOOL_EXIT_FAIL,
+};
+
+int tool_exit_code(tool_failure failure)
+{
+    if ((size_t)failure
+        >= sizeof(tool_failure_exit) / sizeof(tool_failure_exit[0])) {
+        return TOOL_EXIT_FAIL;
+    }
+    return tool_failure_exit[failure];
+}
 
 double tool_now(void)
 {
@@ -56,6 +81,18 @@ int tool_is_cert_id(const char *s)
         }
     }
     return i > 0 && i <= TOOL_ID_MAX;
+}
+
+void tool_id_lower(char *s)
+{
+    for (; *s; s++) {
+        *s = (char)tolower((unsigned char)*s);
+    }
+}
+
+int tool_id_eq(const char *a, const char *b)
+{
+    return a && b && strcasecmp(a, b) == 0;
 }
 
 void tool_secret_free(char **s)

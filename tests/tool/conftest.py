@@ -36,7 +36,8 @@ FAST_ENV = {
 # Variables of the caller's environment that would change what cfaop does.
 SCRUBBED = ("CLOUDFLARE_API_TOKEN", "CF_API_TOKEN", "CLOUDFLARE_API_KEY", "CF_API_KEY",
             "CLOUDFLARE_EMAIL", "CF_API_EMAIL", "CLOUDFLARE_BASE_URL", "CFAOP_ZONE",
-            "CLOUDFLARE_ACCOUNT_ID", "CFAOP_RATE_LIMIT", "CFAOP_RETRIES")
+            "CLOUDFLARE_ACCOUNT_ID", "CFAOP_RATE_LIMIT", "CFAOP_RETRIES", "CFAOP_STATE_DIR",
+            "XDG_STATE_HOME")
 
 
 # --------------------------------------------------------------------------
@@ -129,6 +130,8 @@ class Env:
         self.bin = binary
         self.dir = str(workdir)
         self.token = "tok" + secrets.token_hex(16)
+        # Locks and rotation journals of this test only.
+        self.state_dir = os.path.join(self.dir, "state")
         self.zone_id = cf.add_zone(ZONE_NAME)
         cf.add_token(self.token)
         cf.set_activation(gets=1)
@@ -136,19 +139,28 @@ class Env:
     def base_env(self, token=True, extra=None):
         env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
         env.update(FAST_ENV)
+        env["CFAOP_STATE_DIR"] = self.state_dir
         if token:
             env["CLOUDFLARE_API_TOKEN"] = self.token
         env.update(extra or {})
         return env
 
-    def run(self, *args, zone=True, api=True, token=True, env=None, stdin=None, timeout=120):
-        """Run cfaop ARGS; returns the CompletedProcess (text mode)."""
+    def argv(self, *args, zone=True, api=True):
         argv = [self.bin]
         if api:
             argv += ["--api-base", self.cf.base_url, "--cacert", self.cf.ca_file]
         if zone:
             argv += ["-z", ZONE_NAME if zone is True else zone]
-        argv += list(args)
+        return argv + list(args)
+
+    def start(self, *args, env=None, **kw):
+        """Start cfaop ARGS in the background; returns the Popen."""
+        return subprocess.Popen(self.argv(*args, **kw), env=self.base_env(True, env),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def run(self, *args, zone=True, api=True, token=True, env=None, stdin=None, timeout=120):
+        """Run cfaop ARGS; returns the CompletedProcess (text mode)."""
+        argv = self.argv(*args, zone=zone, api=api)
         p = subprocess.run(argv, env=self.base_env(token, env), input=stdin, capture_output=True,
                            text=True, timeout=timeout)
         # Never a crash, whatever the API did.

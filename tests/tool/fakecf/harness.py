@@ -20,7 +20,7 @@ import threading
 from . import certs as pki
 from .server import (
     DEFAULT_ACCOUNT_ID, FAULT_KINDS, STATUSES, ZONE_ID_RE, Fault, FakeCloudflareApp,
-    FakeHTTPServer, Lifecycle, Token, Zone, normalize_zone_name, ts_micro,
+    FakeHTTPServer, KillPlan, Lifecycle, Token, Zone, normalize_zone_name, ts_micro,
 )
 
 
@@ -181,6 +181,17 @@ class FakeCloudflare:
         with self.app.lock:
             self.app.faults.append(Fault(method.upper(), re.compile(path_re), kind, int(count), params))
 
+    def kill_client_at(self, n, after_commit=False):
+        """Kill the client with SIGKILL when it sends its Nth request from now
+        (n >= 1): before the request has any effect, or with after_commit
+        once it had its effect and before the answer leaves. Returns the
+        plan: call plan.target(pid) once the client's pid is known;
+        plan.fired tells whether it happened."""
+        plan = KillPlan(n, after_commit)
+        with self.app.lock:
+            self.app.kill_plan = plan
+        return plan
+
     def clear_faults(self):
         with self.app.lock:
             self.app.faults.clear()
@@ -197,7 +208,9 @@ class FakeCloudflare:
         (after /client/v4), query (dict), headers (lower-case names), json
         (parsed body or None), status (None for a dropped connection),
         time; also raw_path, query_string, body (text), response (text),
-        fault (kind, when one was applied), exception (traceback on 500)."""
+        fault (kind, when one was applied), exception (traceback on 500),
+        processed (the API acted on it), committed_status (the status it
+        computed, also when the answer was then lost)."""
         with self.app.lock:
             return copy.deepcopy(self.app.log)
 

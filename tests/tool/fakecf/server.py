@@ -11,6 +11,7 @@ API rule lives in FakeCloudflareApp, one method per rule:
     _observe()          certificate/association lifecycle   (ref §5)
     _parse_upload()     PEM checks for Z1/H1                (ref §3.3, §3.5)
     _fault_response()   injected faults (test-only)
+    _kill_client()      SIGKILL of the client at its Nth request (test-only)
 
 Assumptions not confirmed by the reference
 -------------------------------------------
@@ -183,6 +184,7 @@ Not modelled (real API behaviour the fake leaves out)
 import datetime
 import json
 import math
+import os
 import re
 import secrets
 import socket
@@ -426,6 +428,29 @@ class Response:
 FAULT_KINDS = ("status", "rate_limit", "drop", "malformed", "success_false", "slow")
 
 
+class KillPlan:
+    """Kill the client process (SIGKILL) at its AT-th request from now."""
+
+    def __init__(self, at, after_commit):
+        self.at, self.after_commit, self.seen = int(at), bool(after_commit), 0
+        self.pid = None
+        self._known = threading.Event()
+        self.fired = False
+
+    def target(self, pid):
+        """The client's pid, known once it started (it may already be talking)."""
+        self.pid = pid
+        self._known.set()
+
+    def kill(self):
+        if self._known.wait(10):
+            self.fired = True
+            try:
+                os.kill(self.pid, 9)
+            except ProcessLookupError:
+                pass
+
+
 class FakeCloudflareApp:
     """All API behaviour and state; thread-safe through one lock."""
 
@@ -445,6 +470,7 @@ class FakeCloudflareApp:
             self.deletion_gets = 1
             self.fail_next = None
             self.faults = []
+            self.kill_plan = None
             self.rl_requests, self.rl_window = 1200, 300
             self.rl_hits = {}          # credential key -> deque of times
             self.log = []
@@ -514,6 +540,9 @@ class FakeCloudflareApp:
         with self.lock:
             self.log.append(record)
             fault = self._take_fault(method, api_path)
+            kill = self._take_kill()
+        if kill:
+            return self._kill_client(kill, record, method, path, api_path, query, headers, body)
         if fault:
             record["fault"] = fault.kind
         if fault and fault.kind == "slow":
@@ -529,7 +558,28 @@ class FakeCloudflareApp:
         record["response"] = None if resp.drop else resp.body.decode("utf-8", "replace")
         return resp
 
+    def _take_kill(self):
+        plan = self.kill_plan
+        if plan is None:
+            return None
+        plan.seen += 1
+        if plan.seen < plan.at:
+            return None
+        self.kill_plan = None
+        return plan
+
+    def _kill_client(self, plan, record, method, path, api_path, query, headers, body):
+        """The client dies at this request: before the API saw it, or (after_commit)
+        once its effect happened but before the answer left."""
+        record["fault"] = "kill_after_commit" if plan.after_commit else "kill"
+        if plan.after_commit:
+            self._process(method, path, api_path, query, headers, body, record)
+        plan.kill()
+        record["status"] = record["response"] = None
+        return Response(0, b"", {}, drop=True)
+
     def _process(self, method, path, api_path, query, headers, body, record):
+        record["processed"] = True
         cred_key = None
         try:
             with self.lock:
@@ -556,6 +606,7 @@ class FakeCloudflareApp:
         else:
             errors, extra = payload
             body_obj = envelope(errors=errors)
+        record["committed_status"] = status
         return self._json_response(status, body_obj, cred_key, extra)
 
     def _json_response(self, status, body_obj, cred_key=None, extra_headers=None):
