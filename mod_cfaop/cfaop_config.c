@@ -4,6 +4,7 @@
 
 #include "apr_fnmatch.h"
 #include "apr_hash.h"
+#include "apr_lib.h"
 #include "apr_strings.h"
 
 #include "httpd.h"
@@ -53,6 +54,8 @@ void *cfaop_config_merge_srv(apr_pool_t *p, void *basev, void *addv)
     else {
         sc->hostrules = CFAOP_MERGE_PTR(base, add, hostrules);
     }
+    sc->remote_ip_header = CFAOP_MERGE_PTR(base, add, remote_ip_header);
+    sc->edge_headers = CFAOP_MERGE_PTR(base, add, edge_headers);
     sc->rules_origin = add->rules_origin;
     sc->server = add->server;
     return sc;
@@ -362,6 +365,57 @@ static const char *cfaop_cmd_host_pin(cmd_parms *cmd, void *dc,
     return err ? err : cfaop_load_pins(cmd, arg, &rule->pins);
 }
 
+/* A header name as HTTP allows it (a token), so that a typo shows here. */
+static const char *cfaop_header_name(cmd_parms *cmd, const char *name)
+{
+    const char *c;
+
+    for (c = name; *c; c++) {
+        if (!apr_isalnum(*c) && !strchr("!#$%&'*+-.^_`|~", *c)) {
+            break;
+        }
+    }
+    if (!*name || *c) {
+        return cfaop_cmd_err(cmd, apr_psprintf(cmd->temp_pool,
+                             "'%s' is not an HTTP header name", name));
+    }
+    return NULL;
+}
+
+static const char *cfaop_cmd_remote_ip(cmd_parms *cmd, void *dc, const char *arg)
+{
+    cfaop_srv_conf *sc;
+    const char *err = cfaop_cmd_conf(cmd, &sc);
+
+    (void)dc;
+    if (!err) {
+        err = cfaop_header_name(cmd, arg);
+    }
+    if (!err) {
+        sc->remote_ip_header = arg;
+    }
+    return err;
+}
+
+static const char *cfaop_cmd_edge_header(cmd_parms *cmd, void *dc, const char *arg)
+{
+    cfaop_srv_conf *sc;
+    const char *err = cfaop_cmd_conf(cmd, &sc);
+
+    (void)dc;
+    if (!err) {
+        err = cfaop_header_name(cmd, arg);
+    }
+    if (err) {
+        return err;
+    }
+    if (!sc->edge_headers) {
+        sc->edge_headers = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(sc->edge_headers, const char *) = arg;
+    return NULL;
+}
+
 const command_rec cfaop_config_cmds[] = {
     AP_INIT_TAKE1("CFAOPEngine", cfaop_cmd_engine, NULL, RSRC_CONF,
         "on|off: requests to this virtual host require a client certificate "
@@ -378,6 +432,12 @@ const command_rec cfaop_config_cmds[] = {
         NULL, RSRC_CONF, "HOSTNAME PATH: trust anchors for one hostname"),
     AP_INIT_TAKE2("CFAOPHostnamePin", cfaop_cmd_host_pin, NULL, RSRC_CONF,
         "HOSTNAME PIN: an accepted leaf for one hostname (repeatable)"),
+    AP_INIT_TAKE1("CFAOPRemoteIPHeader", cfaop_cmd_remote_ip, NULL, RSRC_CONF,
+        "HEADER: the client address, believed only when the request's "
+        "certificate passed, removed otherwise (e.g. CF-Connecting-IP)"),
+    AP_INIT_ITERATE("CFAOPEdgeHeaders", cfaop_cmd_edge_header, NULL, RSRC_CONF,
+        "HEADER...: headers only Cloudflare's edge may set, removed from every "
+        "request whose certificate did not pass"),
     { NULL }
 };
 

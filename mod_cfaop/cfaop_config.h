@@ -44,6 +44,8 @@ typedef struct cfaop_srv_conf {
     apr_array_header_t *anchor_files; /* const cfaop_certfile * */
     apr_array_header_t *pins;         /* cfaop_pin */
     apr_hash_t *hostrules;            /* hostname -> cfaop_hostrule */
+    const char *remote_ip_header;     /* CFAOPRemoteIPHeader */
+    apr_array_header_t *edge_headers; /* CFAOPEdgeHeaders, const char * */
     cfaop_origin engine_origin;
     cfaop_origin rules_origin;        /* first anchor/pin directive written
                                          in this very scope (not inherited) */
@@ -53,6 +55,8 @@ typedef struct cfaop_srv_conf {
     const cfaop_policy *zone_policy;
     apr_hash_t *host_policies;        /* hostname -> const cfaop_policy */
     int tls;                          /* mod_ssl serves it (init_server ran) */
+    int index;                        /* among enabled vhosts, for counters */
+    int remote_ip_warned;             /* a malformed address was logged */
     int ctx_hooked;                   /* init_server attached our policy */
     void (*modssl_info_cb)(const SSL *ssl, int where, int ret);
 } cfaop_srv_conf;

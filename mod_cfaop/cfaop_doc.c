@@ -52,7 +52,7 @@ static void cfaop_doc_cert_facts(cfaop_json *j, X509 *x, time_t now)
 }
 
 static void cfaop_doc_policy(cfaop_json *j, apr_pool_t *p, const cfaop_policy *pol,
-                             apr_hash_t *certs, time_t now)
+                             time_t now)
 {
     char text[AOP_PIN_TEXTLEN], *colon;
     int i, k;
@@ -65,11 +65,9 @@ static void cfaop_doc_policy(cfaop_json *j, apr_pool_t *p, const cfaop_policy *p
 
         for (k = 0; k < sk_X509_num(f->certs); k++) {
             X509 *x = sk_X509_value(f->certs, k);
-            const char *sha = cfaop_doc_sha256(p, x);
 
-            apr_hash_set(certs, sha, APR_HASH_KEY_STRING, x);
             cfaop_json_object(j, NULL);
-            cfaop_json_string(j, "sha256", sha);
+            cfaop_json_string(j, "sha256", cfaop_doc_sha256(p, x));
             cfaop_doc_cert_facts(j, x, now);
             cfaop_json_string(j, "source", f->builtin ? AOP_CLOUDFLARE_ANCHOR : f->name);
             cfaop_json_end(j);
@@ -87,11 +85,9 @@ static void cfaop_doc_policy(cfaop_json *j, apr_pool_t *p, const cfaop_policy *p
         cfaop_json_string(j, "value", colon + 1);
         if (pin->file) {
             X509 *x = sk_X509_value(pin->file->certs, pin->index);
-            const char *sha = cfaop_doc_sha256(p, x);
 
-            apr_hash_set(certs, sha, APR_HASH_KEY_STRING, x);
             cfaop_json_string(j, "source", pin->file->name);
-            cfaop_json_string(j, "certificate", sha);
+            cfaop_json_string(j, "certificate", cfaop_doc_sha256(p, x));
             cfaop_doc_cert_facts(j, x, now);
         }
         else {
@@ -101,6 +97,20 @@ static void cfaop_doc_policy(cfaop_json *j, apr_pool_t *p, const cfaop_policy *p
     }
     cfaop_json_end(j);
     cfaop_json_end(j);
+}
+
+typedef struct cfaop_doc_certs {
+    apr_pool_t *p;
+    apr_hash_t *by_sha256;
+} cfaop_doc_certs;
+
+static void cfaop_doc_collect(void *baton, X509 *x, int pin, const cfaop_certfile *file)
+{
+    cfaop_doc_certs *certs = baton;
+
+    (void)pin;
+    (void)file;
+    apr_hash_set(certs->by_sha256, cfaop_doc_sha256(certs->p, x), APR_HASH_KEY_STRING, x);
 }
 
 static int cfaop_doc_strcmp(const void *a, const void *b)
@@ -190,7 +200,7 @@ apr_status_t cfaop_doc_write(cfaop_json *j, apr_pool_t *p, server_rec *main_serv
 {
     cfaop_registry *reg = cfaop_registry_get(main_server->process->pconf);
     const apr_array_header_t *policies = cfaop_registry_policies(reg);
-    apr_hash_t *certs = apr_hash_make(p);
+    cfaop_doc_certs certs;
     apr_array_header_t *shas;
     time_t now = apr_time_sec(apr_time_now());
     char stamp[APR_RFC822_DATE_LEN];
@@ -229,14 +239,17 @@ apr_status_t cfaop_doc_write(cfaop_json *j, apr_pool_t *p, server_rec *main_serv
     }
     cfaop_json_object(j, "policies");
     for (i = 0; i < policies->nelts; i++) {
-        cfaop_doc_policy(j, p, APR_ARRAY_IDX(policies, i, const cfaop_policy *), certs, now);
+        cfaop_doc_policy(j, p, APR_ARRAY_IDX(policies, i, const cfaop_policy *), now);
     }
     cfaop_json_end(j);
     cfaop_json_object(j, "certificates");
-    shas = cfaop_doc_sorted_keys(p, certs);
+    certs.p = p;
+    certs.by_sha256 = apr_hash_make(p);
+    cfaop_registry_each_cert(reg, cfaop_doc_collect, &certs);
+    shas = cfaop_doc_sorted_keys(p, certs.by_sha256);
     for (i = 0; i < shas->nelts; i++) {
         const char *sha = APR_ARRAY_IDX(shas, i, const char *);
-        X509 *x = apr_hash_get(certs, sha, APR_HASH_KEY_STRING);
+        X509 *x = apr_hash_get(certs.by_sha256, sha, APR_HASH_KEY_STRING);
         char *pem = aop_cert_to_pem(x);
         char *issuer = aop_name_rfc2253(X509_get_issuer_name(x));
 

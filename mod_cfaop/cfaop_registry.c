@@ -186,3 +186,29 @@ const apr_array_header_t *cfaop_registry_policies(const cfaop_registry *reg)
 {
     return reg->by_id;
 }
+
+void cfaop_registry_each_cert(const cfaop_registry *reg, cfaop_registry_cert_fn *fn,
+                              void *baton)
+{
+    int i, k, n;
+
+    for (n = 0; n < reg->by_id->nelts; n++) {
+        const cfaop_policy *pol = APR_ARRAY_IDX(reg->by_id, n, const cfaop_policy *);
+
+        for (i = 0; i < pol->anchor_files->nelts; i++) {
+            const cfaop_certfile *f = APR_ARRAY_IDX(pol->anchor_files, i,
+                                                    const cfaop_certfile *);
+
+            for (k = 0; k < sk_X509_num(f->certs); k++) {
+                fn(baton, sk_X509_value(f->certs, k), 0, f);
+            }
+        }
+        for (i = 0; i < pol->pins->nelts; i++) {
+            const cfaop_pin *pin = &APR_ARRAY_IDX(pol->pins, i, cfaop_pin);
+
+            if (pin->file) {
+                fn(baton, sk_X509_value(pin->file->certs, pin->index), 1, pin->file);
+            }
+        }
+    }
+}

@@ -65,4 +65,11 @@ void cfaop_registry_counts(const cfaop_registry *reg, int *files, int *policies)
 /* This generation's policies, in the order of their ids (const cfaop_policy *). */
 const apr_array_header_t *cfaop_registry_policies(const cfaop_registry *reg);
 
+/* Every certificate a policy names: anchors (`pin` 0) and certificates of
+ * pin files (`pin` 1), with the file they come from, once per policy. */
+typedef void cfaop_registry_cert_fn(void *baton, X509 *x, int pin,
+                                    const cfaop_certfile *file);
+void cfaop_registry_each_cert(const cfaop_registry *reg, cfaop_registry_cert_fn *fn,
+                              void *baton);
+
 #endif /* CFAOP_REGISTRY_H */

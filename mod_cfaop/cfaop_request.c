@@ -8,15 +8,18 @@
 
 #include "cfaop_config.h"
 #include "cfaop_conn.h"
+#include "cfaop_edge.h"
 #include "cfaop_private.h"
 #include "cfaop_request.h"
 #include "cfaop_ssl.h"
+#include "cfaop_status.h"
 
 typedef struct cfaop_decision {
     const request_rec *r; /* the request it was made for */
     const char *verify;   /* SUCCESS, NONE or FAILED */
     const char *reason;   /* NULL on SUCCESS */
     const char *scope;    /* zone or hostname */
+    int hostname_scope;
     int policy_id;
     int status;           /* 0 when the request passes, else 403 or 421 */
     int report;           /* report mode: logged, never refused */
@@ -59,6 +62,7 @@ static cfaop_decision *cfaop_request_judge(request_rec *r,
     d->r = r;
     d->report = cfaop_config_mode(sc) == CFAOP_MODE_REPORT;
     policy = cfaop_config_select(sc, r->hostname, &hostname_scope);
+    d->hostname_scope = hostname_scope;
     d->scope = hostname_scope ? "hostname" : "zone";
     d->policy_id = policy ? policy->id : 0;
     d->peer.result.verdict = AOP_VERDICT_NO_CERT;
@@ -144,8 +148,7 @@ static void cfaop_request_log(request_rec *r, const cfaop_decision *d)
 }
 
 /* Judges r and makes the decision r's; the status to return. */
-static int cfaop_request_decide(request_rec *r, const cfaop_srv_conf *sc,
-                                int late)
+static int cfaop_request_decide(request_rec *r, cfaop_srv_conf *sc, int late)
 {
     cfaop_decision *d = cfaop_request_judge(r, sc);
 
@@ -153,6 +156,8 @@ static int cfaop_request_decide(request_rec *r, const cfaop_srv_conf *sc,
     ap_set_module_config(r->request_config, &cfaop_module, d);
     cfaop_request_set_vars(r, d);
     cfaop_request_tell_tls(r, d);
+    cfaop_edge_apply(r, sc, d->status == 0);
+    cfaop_status_count(sc, d->hostname_scope, d->report, d->reason);
     if (d->status == 0) {
         return DECLINED;
     }
@@ -204,11 +209,16 @@ static int cfaop_request_foreign(request_rec *r)
 
 int cfaop_request_check(request_rec *r)
 {
-    const cfaop_srv_conf *sc = cfaop_config_get(r->server);
+    cfaop_srv_conf *sc = cfaop_config_get(r->server);
     const cfaop_decision *d;
 
     if (!cfaop_config_enabled(sc)) {
-        return ap_is_initial_req(r) ? cfaop_request_foreign(r) : DECLINED;
+        if (!ap_is_initial_req(r)) {
+            return DECLINED;
+        }
+        /* No request to a vhost without the engine passed a policy. */
+        cfaop_edge_apply(r, sc, 0);
+        return cfaop_request_foreign(r);
     }
     /* Not re-judged, but a redirect without a judged original is judged. */
     if (!ap_is_initial_req(r) && (d = cfaop_request_decision(r)) != NULL) {
@@ -222,7 +232,7 @@ int cfaop_request_check(request_rec *r)
 
 int cfaop_request_access(request_rec *r)
 {
-    const cfaop_srv_conf *sc = cfaop_config_get(r->server);
+    cfaop_srv_conf *sc = cfaop_config_get(r->server);
     const cfaop_decision *d;
 
     if (!cfaop_config_enabled(sc) || !(d = cfaop_request_decision(r))

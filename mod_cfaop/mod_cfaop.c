@@ -3,8 +3,9 @@
  * mod_cfaop: lock an origin to Cloudflare's Authenticated Origin Pulls.
  * This file only registers hooks: cfaop_config.c (directives, configtest),
  * cfaop_ssl.c (inside mod_ssl), cfaop_conn.c (the connection's certificate),
- * cfaop_request.c (the decision per request), cfaop_doc.c (the policy as
- * data).
+ * cfaop_request.c (the decision per request), cfaop_edge.c (headers only
+ * the edge may set), cfaop_doc.c (the policy as data), cfaop_status.c
+ * (counters and the cfaop-status handler).
  */
 #include "httpd.h"
 #include "http_config.h"
@@ -18,6 +19,7 @@
 #include "cfaop_doc.h"
 #include "cfaop_request.h"
 #include "cfaop_ssl.h"
+#include "cfaop_status.h"
 
 static void cfaop_register_hooks(apr_pool_t *p)
 {
@@ -26,21 +28,26 @@ static void cfaop_register_hooks(apr_pool_t *p)
      * ours; init_server has run for every vhost when our post_config
      * looks. */
     static const char *const after_ssl[] = { "mod_ssl.c", NULL };
+    /* mod_remoteip may take the address from another header first; ours,
+     * from a verified edge only, has the last word. */
+    static const char *const after_ssl_remoteip[] = { "mod_ssl.c", "mod_remoteip.c", NULL };
 
     (void)p;
     ap_hook_check_config(cfaop_config_check, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(cfaop_doc_dump, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(cfaop_ssl_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(cfaop_config_post, after_ssl, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(cfaop_status_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ssl, init_server, cfaop_ssl_init_server, NULL, NULL,
                       APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ssl, pre_handshake, cfaop_ssl_pre_handshake, NULL, NULL,
                       APR_HOOK_MIDDLE);
-    ap_hook_post_read_request(cfaop_request_check, after_ssl, NULL,
+    ap_hook_post_read_request(cfaop_request_check, after_ssl_remoteip, NULL,
                               APR_HOOK_FIRST);
     ap_hook_check_access(cfaop_request_access, after_ssl, NULL,
                          APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_URI);
     ap_hook_fixups(cfaop_request_fixups, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_handler(cfaop_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(cfaop) = {

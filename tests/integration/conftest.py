@@ -29,6 +29,7 @@ HOSTNAMES = [
     "a.inh.test", "h.inh.test", "k.inh.test", "b.inh.test", "c.inh.test", "d.inh.test",
     "gate.test", "e.test", "h.e.test", "r.test", "o.test", "v.test", "vo.test",
     "ed.test", "o2.test", "v2.test", "wz.test", "wh.test", "h.wh.test", "d.test", "h.d.test",
+    "admin.test", "ip.test", "h.ip.test", "rip.test", "noe.test",
     "*.scale.test",
 ]
 
@@ -132,8 +133,10 @@ def server_factory(base_dir, pki, module_path):
     """Creates Apache instances and stops every one of them at the end of the session."""
     made = []
 
-    def make(name, sites, global_lines=(), port_names=("main",), start=True, start_timeout=15):
-        srv = Apache(base_dir, name, pki, module_path, port_names)
+    def make(name, sites, global_lines=(), port_names=("main",), start=True, start_timeout=15,
+             **modules):
+        """modules: mpm="prefork", modules_before=[...], modules_after=[...] (see conf.render)."""
+        srv = Apache(base_dir, name, pki, module_path, port_names, **modules)
         env = Env(srv, pki)
         made.append(env)
         _SERVERS.append(srv)

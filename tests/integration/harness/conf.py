@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .settings import APACHE_MODULE_DIR
-MODULES = ["mpm_event", "authz_core", "mime", "dir", "headers", "setenvif",
+MODULES = ["authz_core", "authz_host", "mime", "dir", "headers", "setenvif",
            "socache_shmcb", "ssl", "http2", "rewrite"]
 
 # Every variable the module sets, echoed back in a response header of the
@@ -65,7 +65,10 @@ def write_docroots(htdocs: str, sites: Sequence[Site]) -> None:
 
 
 def render(root: str, ports: dict, sites: Sequence[Site], *, gen: int, srv_cert,
-           module_path: str, global_lines: Sequence[str] = ()) -> str:
+           module_path: str, global_lines: Sequence[str] = (), mpm: str = "event",
+           modules_before: Sequence[str] = (), modules_after: Sequence[str] = ()) -> str:
+    """The whole httpd.conf. modules_before/after: more of httpd's modules, loaded
+    before or after mod_cfaop (load order tests)."""
     logs = os.path.join(root, "logs")
     out = [
         f"ServerRoot {root}",
@@ -78,8 +81,10 @@ def render(root: str, ports: dict, sites: Sequence[Site], *, gen: int, srv_cert,
         "ServerName localhost",
         "TypesConfig /etc/mime.types",
     ]
-    out += [f"LoadModule {m}_module {APACHE_MODULE_DIR}/mod_{m}.so" for m in MODULES]
+    out += [f"LoadModule {m}_module {APACHE_MODULE_DIR}/mod_{m}.so"
+            for m in [f"mpm_{mpm}"] + MODULES + list(modules_before)]
     out.append(f"LoadModule cfaop_module {module_path}")
+    out += [f"LoadModule {m}_module {APACHE_MODULE_DIR}/mod_{m}.so" for m in modules_after]
     if os.geteuid() == 0:
         out += ["User www-data", "Group www-data"]
     out += [f"Listen 127.0.0.1:{p}" for p in sorted(ports.values())]

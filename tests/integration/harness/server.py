@@ -60,7 +60,8 @@ class Apache:
     """One server root with one config at a time; started with -k start, reloaded with -k graceful."""
 
     def __init__(self, base_dir: str, name: str, pki, module_path: str,
-                 port_names: Sequence[str] = ("main",)):
+                 port_names: Sequence[str] = ("main",), mpm: str = "event",
+                 modules_before: Sequence[str] = (), modules_after: Sequence[str] = ()):
         self.root = os.path.join(base_dir, name)
         for d in ("conf", "logs", "htdocs"):
             os.makedirs(os.path.join(self.root, d), exist_ok=True)
@@ -69,6 +70,8 @@ class Apache:
         self.pki = pki
         self.module_path = module_path
         self.port_names = list(port_names)
+        self.modules = dict(mpm=mpm, modules_before=list(modules_before),
+                            modules_after=list(modules_after))
         self.ports = {n: free_port() for n in self.port_names}
         self.gen = 0
         self.sites: List[conf.Site] = []
@@ -99,7 +102,7 @@ class Apache:
         conf.write_docroots(os.path.join(self.root, "htdocs"), self.sites)
         text = conf.render(self.root, self.ports, self.sites, gen=self.gen,
                            srv_cert=self.pki.srv, module_path=self.module_path,
-                           global_lines=self.global_lines)
+                           global_lines=self.global_lines, **self.modules)
         with open(self.conf_path, "w") as f:
             f.write(text)
 
