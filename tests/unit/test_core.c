@@ -987,6 +987,22 @@ static void test_pin_spki_padding_inside_refused(void **state)
                    "base64");
 }
 
+/* 43 base64 characters carry 258 bits: the last one's low 2 bits are not
+ * part of the digest and must be zero, or two spellings would name one pin
+ * (found by fuzz_pin). */
+static void test_pin_spki_noncanonical_refused(void **state)
+{
+    (void)state;
+    /* CF_SPKI_B64 with its last 'w' (110000) as 'x' (110001), 'y', 'z' */
+    assert_bad_pin("spki-sha256:4u+f6FrDn1Itx3NQXzmYdap1rBDEl2bKiZ+PmbB9o0x=",
+                   "base64");
+    assert_bad_pin("spki-sha256:4u+f6FrDn1Itx3NQXzmYdap1rBDEl2bKiZ+PmbB9o0y=",
+                   "base64");
+    assert_bad_pin("spki-sha256:4u+f6FrDn1Itx3NQXzmYdap1rBDEl2bKiZ+PmbB9o0z=",
+                   "base64");
+    parse_pin("spki-sha256:" CF_SPKI_B64, 1);
+}
+
 /* Anything without a pin prefix is a file name for the caller to read. */
 static void test_pin_no_prefix(void **state)
 {
@@ -1564,6 +1580,7 @@ int main(void)
         T(test_pin_spki),
         T(test_pin_spki_malformed),
         T(test_pin_spki_padding_inside_refused),
+        T(test_pin_spki_noncanonical_refused),
         T(test_pin_no_prefix),
         T(test_pin_parse_without_err),
         T(test_pin_format_roundtrip),
