@@ -92,20 +92,24 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 # shellcheck disable=SC2206
 cflags+=(${FUZZ_CFLAGS:-})
 core=("$top"/libaop/aop_*.c)
-read -r -a openssl <<<"$(pkg-config --cflags --libs openssl)"
+read -r -a ssl_cflags <<<"$(pkg-config --cflags openssl)"
+read -r -a ssl_libs <<<"$(pkg-config --libs openssl)"
 
 mkdir -p "$out"
 for t in "${targets[@]}"; do
     srcs=("$here/$t.c" "${core[@]}")
-    extra=()
+    inc=("${ssl_cflags[@]}")
+    libs=("${ssl_libs[@]}")
     if [[ $t == fuzz_tool_* ]]; then
-        for f in "$top"/tools/tool_*.c; do
-            srcs+=("$f")
-        done
-        read -r -a tool_libs <<<"$(pkg-config --cflags --libs libcurl jansson)"
-        extra=(-I"$top/tools" "${tool_libs[@]}")
+        # The tool's code without its main() (tools/cfaop.c).
+        srcs+=("$top"/tools/tool_*.c)
+        read -r -a tool_cflags <<<"$(pkg-config --cflags libcurl jansson)"
+        read -r -a tool_libs <<<"$(pkg-config --libs libcurl jansson)"
+        # What configure would define for the tool (AC_INIT's version).
+        version=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$top/configure.ac")
+        inc+=(-I"$top/tools" "${tool_cflags[@]}" -DPACKAGE_VERSION="\"${version:-0}\"")
+        libs+=("${tool_libs[@]}" -lm)
     fi
     echo "  FUZZ     $out/$t"
-    "$CC" "${cflags[@]}" "${extra[@]}" "${srcs[@]}" "${openssl[@]}" "${extra[@]}" \
-        -o "$out/$t"
+    "$CC" "${cflags[@]}" "${inc[@]}" "${srcs[@]}" "${libs[@]}" -o "$out/$t"
 done
