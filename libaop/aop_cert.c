@@ -1,10 +1,12 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -34,10 +36,22 @@ static const char *aop_openssl_reason(const char *fallback)
     return reason ? reason : fallback;
 }
 
+/* The block names OpenSSL's own certificate reader takes. */
+static int aop_pem_is_cert(const char *name)
+{
+    return strcmp(name, PEM_STRING_X509) == 0
+        || strcmp(name, PEM_STRING_X509_OLD) == 0;
+}
+
 static int aop_pem_read_bio(BIO *bio, const char *origin,
                             STACK_OF(X509) **certs, aop_error *err)
 {
     STACK_OF(X509) *list = sk_X509_new_null();
+    char *name = NULL, *header = NULL;
+    unsigned char *data = NULL;
+    const unsigned char *p;
+    const char *why;
+    long len;
     X509 *x;
     unsigned long e;
     int rv = -1;
@@ -47,20 +61,43 @@ static int aop_pem_read_bio(BIO *bio, const char *origin,
         goto cleanup;
     }
     ERR_clear_error();
-    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-        if (!sk_X509_push(list, x)) {
-            X509_free(x);
-            aop_error_set(err, "%s: out of memory", origin);
-            goto cleanup;
+    /* Block by block rather than PEM_read_bio_X509: that one stops at a
+     * block without data as if the input had ended, and asks for a pass
+     * phrase on the terminal for a block with encryption headers. Blocks of
+     * other kinds (a key after the certificate) are skipped. */
+    while (PEM_read_bio(bio, &name, &header, &data, &len) == 1) {
+        if (aop_pem_is_cert(name)) {
+            p = data;
+            x = header[0] == '\0' ? d2i_X509(NULL, &p, len) : NULL;
+            if (!x || p != data + len) {
+                why = header[0] != '\0' ? "it has PEM headers (encrypted?)"
+                    : x ? "data after the certificate"
+                    : aop_openssl_reason("not a DER certificate");
+                aop_error_set(err, "%s: certificate %d does not parse: %s",
+                              origin, sk_X509_num(list) + 1, why);
+                X509_free(x);
+                goto cleanup;
+            }
+            if (!sk_X509_push(list, x)) {
+                X509_free(x);
+                aop_error_set(err, "%s: out of memory", origin);
+                goto cleanup;
+            }
         }
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(data);
+        name = header = NULL;
+        data = NULL;
     }
-    /* The loop ends at end of input (no further BEGIN line) or at a block
-     * that does not parse; only the first is acceptable. */
+    /* Only the end of input (no further BEGIN line) ends the loop well; a
+     * block that does not parse fails with another error, or with none. */
     e = ERR_peek_last_error();
-    if (e && !(ERR_GET_LIB(e) == ERR_LIB_PEM
-               && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
+    if (!(ERR_GET_LIB(e) == ERR_LIB_PEM
+          && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
         aop_error_set(err, "%s: certificate %d does not parse: %s", origin,
-                      sk_X509_num(list) + 1, aop_openssl_reason("bad PEM"));
+                      sk_X509_num(list) + 1,
+                      aop_openssl_reason("empty or malformed PEM block"));
         goto cleanup;
     }
     if (sk_X509_num(list) == 0) {
@@ -74,19 +111,31 @@ static int aop_pem_read_bio(BIO *bio, const char *origin,
 
 cleanup:
     ERR_clear_error();
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(data);
     if (list) {
         sk_X509_pop_free(list, X509_free);
     }
     return rv;
 }
 
-/* Opens a regular, readable file as a BIO, with errno-based messages. */
+/* Files larger than this are no certificate or key files. */
+#define AOP_FILE_MAX (64L * 1024 * 1024)
+
+/* Reads a regular file whole into a memory BIO, with errno-based messages.
+ * A file is then read by the very code that reads a buffer: stdio's line
+ * reader would end a line at a NUL byte where a memory BIO does not. */
 static BIO *aop_open_file(const char *path, aop_error *err)
 {
     struct stat st;
-    FILE *f;
+    char chunk[4096];
+    long total = 0;
+    ssize_t n;
     BIO *bio;
+    int fd;
 
+    /* stat before open: opening a FIFO would block. */
     if (stat(path, &st) != 0) {
         aop_error_set(err, "%s: cannot read: %s", path, strerror(errno));
         return NULL;
@@ -95,15 +144,50 @@ static BIO *aop_open_file(const char *path, aop_error *err)
         aop_error_set(err, "%s: not a regular file", path);
         return NULL;
     }
-    f = fopen(path, "r");
-    if (!f) {
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         aop_error_set(err, "%s: cannot read: %s", path, strerror(errno));
         return NULL;
     }
-    bio = BIO_new_fp(f, BIO_CLOSE);
+    bio = BIO_new(BIO_s_mem());
     if (!bio) {
-        fclose(f);
         aop_error_set(err, "%s: out of memory", path);
+        close(fd);
+        return NULL;
+    }
+    /* Once drained, the BIO reads as end of file, not as "retry". */
+    BIO_set_mem_eof_return(bio, 0);
+    for (;;) {
+        n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            aop_error_set(err, "%s: cannot read: %s", path, strerror(errno));
+            break;
+        }
+        if (n == 0) {
+            break;
+        }
+        total += (long)n;
+        if (total > AOP_FILE_MAX) {
+            aop_error_set(err, "%s: larger than %ld bytes: not a certificate "
+                          "or key file", path, AOP_FILE_MAX);
+            n = -1;
+            break;
+        }
+        if (BIO_write(bio, chunk, (int)n) != (int)n) {
+            aop_error_set(err, "%s: out of memory", path);
+            n = -1;
+            break;
+        }
+    }
+    /* Private keys pass through here. */
+    OPENSSL_cleanse(chunk, sizeof(chunk));
+    close(fd);
+    if (n < 0) {
+        BIO_free(bio);
+        return NULL;
     }
     return bio;
 }
@@ -124,9 +208,16 @@ int aop_pem_load_file(const char *path, STACK_OF(X509) **certs, aop_error *err)
 int aop_pem_load_mem(const char *pem, size_t len, const char *origin,
                      STACK_OF(X509) **certs, aop_error *err)
 {
-    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    BIO *bio;
     int rv;
 
+    /* A memory BIO's length is an int. */
+    if (len > (size_t)AOP_FILE_MAX) {
+        aop_error_set(err, "%s: larger than %ld bytes: not a certificate "
+                      "file", origin, AOP_FILE_MAX);
+        return -1;
+    }
+    bio = BIO_new_mem_buf(pem, (int)len);
     if (!bio) {
         aop_error_set(err, "%s: out of memory", origin);
         return -1;
@@ -240,9 +331,13 @@ static char *aop_bio_text(BIO *bio, int printed)
     if (bio && printed) {
         len = BIO_get_mem_data(bio, &data);
         copy = malloc((size_t)len + 1);
-        if (copy) {
+        /* A BIO nothing was written to (an empty name) has no data at all,
+         * and memcpy from NULL is undefined even for 0 bytes. */
+        if (copy && len > 0) {
             memcpy(copy, data, (size_t)len);
-            copy[len] = '\0';
+        }
+        if (copy) {
+            copy[len > 0 ? len : 0] = '\0';
         }
     }
     BIO_free(bio);

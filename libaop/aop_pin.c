@@ -52,6 +52,7 @@ static int aop_pin_parse_hex(const char *hex, aop_pin *pin, aop_error *err)
 static int aop_pin_parse_base64(const char *b64, aop_pin *pin, aop_error *err)
 {
     unsigned char buf[64];
+    char canonical[45];
     size_t len = strlen(b64);
     int n;
 
@@ -71,6 +72,14 @@ static int aop_pin_parse_base64(const char *b64, aop_pin *pin, aop_error *err)
     /* EVP_DecodeBlock counts the padding byte; 33 means 32 real bytes. */
     if (n != AOP_SHA256_LEN + 1) {
         aop_error_set(err, "spki-sha256 pin is not valid base64");
+        return -1;
+    }
+    /* The last character carries 2 bits beyond the digest; a decoder drops
+     * them, so unless they are zero, two spellings would name one pin. */
+    aop_base64_sha256(buf, canonical);
+    if (strcmp(canonical, b64) != 0) {
+        aop_error_set(err, "spki-sha256 pin is not the canonical base64 of a "
+                      "SHA-256 digest (did you mean %s?)", canonical);
         return -1;
     }
     memcpy(pin->digest, buf, AOP_SHA256_LEN);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -385,6 +386,112 @@ static void test_pem_garbage_after_good_cert(void **state)
     assert_load_fails(path, "certificate 2 does not parse");
 }
 
+/* A block without data ends OpenSSL's certificate reader as if the input
+ * had: the non-CA leaf after it would go unseen (found by fuzz_pem). */
+static void test_pem_empty_block_is_not_the_end(void **state)
+{
+    fixture *fx = *state;
+    X509 *certs[] = { fx->pki.root.x, fx->pki.leaf.x };
+    char *a = tp_cert_pem(certs[0]), *b = tp_cert_pem(certs[1]);
+    char text[8192];
+    STACK_OF(X509) *got = NULL;
+    aop_error err = { "" };
+
+    assert_non_null(a);
+    assert_non_null(b);
+    snprintf(text, sizeof(text), "%s-----BEGIN CERTIFICATE-----\n"
+             "-----END CERTIFICATE-----\n%s", a, b);
+    assert_text_load_fails(fx, "empty-block.pem", text, "certificate 2 does not parse");
+    assert_int_equal(aop_pem_load_mem(text, strlen(text), "mem", &got, &err), -1);
+    assert_null(got);
+    assert_contains(err.msg, "certificate 2 does not parse");
+
+    /* A header and no data is no better. */
+    snprintf(text, sizeof(text), "%s-----BEGIN CERTIFICATE-----\n"
+             "Comment: nothing\n\n-----END CERTIFICATE-----\n%s", a, b);
+    assert_text_load_fails(fx, "header-only.pem", text, "certificate 2 does not parse");
+    free(a);
+    free(b);
+}
+
+/* A certificate block with encryption headers is refused at once. OpenSSL
+ * would ask for its pass phrase on the terminal, or read it from stdin
+ * when there is none: the module at startup and the tool would hang or
+ * swallow their input. The pass phrase waits on stdin here, so a reader
+ * that asks gets it and loads the certificate; the alarm ends a prompt on
+ * a terminal. */
+static void test_pem_encrypted_cert_block_fails_without_prompt(void **state)
+{
+    fixture *fx = *state;
+    char path[TP_PATHLEN];
+    BIO *bio;
+    FILE *f;
+    char *data;
+    long len;
+    int fds[2], saved;
+
+    bio = BIO_new(BIO_s_mem());
+    assert_non_null(bio);
+    assert_int_equal(PEM_ASN1_write_bio((i2d_of_void *)i2d_X509, PEM_STRING_X509, bio,
+                                        fx->pki.root.x, EVP_aes_128_cbc(),
+                                        (unsigned char *)"secret", 6, NULL, NULL), 1);
+    len = BIO_get_mem_data(bio, &data);
+    scratch_path(fx, "encrypted-cert.pem", path);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, (size_t)len, f), (size_t)len);
+    assert_int_equal(fclose(f), 0);
+    BIO_free(bio);
+
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], "secret\n", 7), 7);
+    close(fds[1]);
+    saved = dup(0);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(fds[0], 0), 0);
+    close(fds[0]);
+    alarm(10);
+    assert_load_fails(path, "PEM headers");
+    alarm(0);
+    assert_int_equal(dup2(saved, 0), 0);
+    close(saved);
+}
+
+/* A file and a buffer of the same bytes are the same trust. stdio's line
+ * reader ended a line at a NUL byte where a memory BIO does not, so a
+ * BEGIN line with a NUL and text after it began a certificate in a file
+ * and not in a buffer (found by fuzz_pem). */
+static void test_pem_file_and_memory_agree_on_nul(void **state)
+{
+    fixture *fx = *state;
+    char *pem = tp_cert_pem(fx->pki.root.x), *eol, path[TP_PATHLEN];
+    char text[8192];
+    size_t len, head;
+    STACK_OF(X509) *got = NULL;
+    aop_error err = { "" };
+    FILE *f;
+
+    assert_non_null(pem);
+    eol = strchr(pem, '\n'); /* end of the BEGIN line */
+    head = (size_t)(eol - pem);
+    memcpy(text, pem, head);
+    memcpy(text + head, "\0junk", 5);
+    len = strlen(pem) - head;
+    memcpy(text + head + 5, eol, len);
+    len += head + 5;
+    free(pem);
+
+    assert_int_equal(aop_pem_load_mem(text, len, "mem", &got, &err), -1);
+    assert_null(got);
+    assert_contains(err.msg, "no PEM certificate");
+    scratch_path(fx, "nul.pem", path);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    assert_load_fails(path, "no PEM certificate");
+}
+
 static void test_cloudflare_ca(void **state)
 {
     X509 *ca = cloudflare_ca();
@@ -604,6 +711,19 @@ static void test_name_rfc2253_escapes_keep_utf8(void **state)
     assert_int_equal(tp_issue(&spec, NULL, &c), 0);
     assert_name(X509_get_subject_name(c.x), "CN=a\\,b\\+c,O=Z\xc3\xbcrich");
     tp_cert_free(&c);
+}
+
+/* An empty name (the subject a CA may leave out) prints as "", not NULL;
+ * found by fuzz_pem, where UBSan caught memcpy from the empty BIO's NULL
+ * data pointer. */
+static void test_name_rfc2253_empty(void **state)
+{
+    X509_NAME *empty = X509_NAME_new();
+
+    (void)state;
+    assert_non_null(empty);
+    assert_name(empty, "");
+    X509_NAME_free(empty);
 }
 
 static void test_not_after_formats(void **state)
@@ -852,6 +972,22 @@ static void test_pin_spki_padding_inside_refused(void **state)
                    "base64");
     assert_bad_pin("spki-sha256:=u+f6FrDn1Itx3NQXzmYdap1rBDEl2bKiZ+PmbB9o0w=",
                    "base64");
+}
+
+/* 43 base64 characters carry 258 bits: the last one's low 2 bits are not
+ * part of the digest and must be zero, or two spellings would name one pin
+ * (found by fuzz_pin). */
+static void test_pin_spki_noncanonical_refused(void **state)
+{
+    (void)state;
+    /* CF_SPKI_B64 with its last 'w' (110000) as 'x' (110001), 'y', 'z' */
+    assert_bad_pin("spki-sha256:4u+f6FrDn1Itx3NQXzmYdap1rBDEl2bKiZ+PmbB9o0x=",
+                   "base64");
+    assert_bad_pin("spki-sha256:4u+f6FrDn1Itx3NQXzmYdap1rBDEl2bKiZ+PmbB9o0y=",
+                   "base64");
+    assert_bad_pin("spki-sha256:4u+f6FrDn1Itx3NQXzmYdap1rBDEl2bKiZ+PmbB9o0z=",
+                   "base64");
+    parse_pin("spki-sha256:" CF_SPKI_B64, 1);
 }
 
 /* Anything without a pin prefix is a file name for the caller to read. */
@@ -1451,6 +1587,9 @@ int main(void)
         T(test_pem_not_der),
         T(test_pem_truncated),
         T(test_pem_garbage_after_good_cert),
+        T(test_pem_empty_block_is_not_the_end),
+        T(test_pem_encrypted_cert_block_fails_without_prompt),
+        T(test_pem_file_and_memory_agree_on_nul),
         T(test_cloudflare_ca),
     };
     const struct CMUnitTest keys[] = {
@@ -1468,6 +1607,7 @@ int main(void)
     const struct CMUnitTest names_times[] = {
         T(test_name_rfc2253),
         T(test_name_rfc2253_escapes_keep_utf8),
+        T(test_name_rfc2253_empty),
         T(test_not_after_formats),
         T(test_days_left),
         T(test_iso_days_left),
@@ -1481,6 +1621,7 @@ int main(void)
         T(test_pin_spki),
         T(test_pin_spki_malformed),
         T(test_pin_spki_padding_inside_refused),
+        T(test_pin_spki_noncanonical_refused),
         T(test_pin_no_prefix),
         T(test_pin_parse_without_err),
         T(test_pin_format_roundtrip),
