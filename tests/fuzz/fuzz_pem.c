@@ -30,6 +30,8 @@
 
 /* A fixed clock keeps every run deterministic: 2025-01-01T00:00:00Z. */
 #define FUZZ_NOW ((time_t)1735689600LL)
+/* The security level of a TLS server on Debian, as the module verifies. */
+#define FUZZ_AUTH_LEVEL 2
 
 /* Larger inputs only slow the fuzzer down; no trust file needs more. */
 #define FUZZ_MAX_INPUT (256 * 1024)
@@ -98,8 +100,6 @@ static void exercise_cert(X509 *x)
     time_t nb, na;
     int days, state, valid;
     char *name;
-
-    (void)aop_cert_is_self_signed(x);
 
     if (aop_cert_sha256(x, d1) == 0) {
         CHECK(aop_cert_sha256(x, d2) == 0);
@@ -187,10 +187,8 @@ static void exercise_anchors(STACK_OF(X509) *certs)
             CHECK(aop_policy_add_pin(pinned, &pin) == 0);
         }
     }
-    /* Duplicates are kept once. */
-    CHECK(aop_policy_anchor_count(anchored) <= ncas);
-    CHECK(aop_policy_pin_count(pinned) <= sk_X509_num(certs));
-    CHECK((aop_policy_store(anchored) != NULL) == (aop_policy_anchor_count(anchored) > 0));
+    /* A store exists exactly when some anchor was accepted. */
+    CHECK((aop_policy_store(anchored) != NULL) == (ncas > 0));
 
     for (i = 0; i < sk_X509_num(certs); i++) {
         X509 *x = sk_X509_value(certs, i);
@@ -199,10 +197,11 @@ static void exercise_anchors(STACK_OF(X509) *certs)
             continue;
         }
         /* The rest of the file stands in for the chain the client sent. */
-        aop_policy_check(anchored, &leaf, certs, FUZZ_NOW, NULL, &res);
-        CHECK(aop_verdict_reason(res.verdict) != NULL);
-        if (aop_policy_anchor_count(anchored) > 0) {
-            aop_policy_verify_chain(anchored, x, certs, FUZZ_NOW, &chain);
+        if (ncas > 0) {
+            aop_policy_verify_chain(anchored, x, certs, FUZZ_NOW, FUZZ_AUTH_LEVEL,
+                                    &chain);
+            aop_policy_check(anchored, &leaf, &chain, FUZZ_NOW, &res);
+            CHECK(aop_verdict_reason(res.verdict) != NULL);
             /* The policy's verdict on a leaf in its validity period is the
              * chain's, and the chain agrees that the leaf is in it. */
             if (aop_validity_state(leaf.not_before, leaf.not_after, FUZZ_NOW) == 0) {
@@ -214,7 +213,7 @@ static void exercise_anchors(STACK_OF(X509) *certs)
             }
         }
         /* A pinned leaf fails on its dates, never on its pin. */
-        aop_policy_check(pinned, &leaf, NULL, FUZZ_NOW, NULL, &res);
+        aop_policy_check(pinned, &leaf, NULL, FUZZ_NOW, &res);
         CHECK(res.verdict != AOP_VERDICT_PIN_MISMATCH
               && res.verdict != AOP_VERDICT_UNTRUSTED);
     }
