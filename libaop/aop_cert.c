@@ -36,6 +36,17 @@ static const char *aop_openssl_reason(const char *fallback)
     return reason ? reason : fallback;
 }
 
+/* What a PEM file holds: certificates or CRLs, read by one reader. */
+typedef struct aop_pem_kind {
+    const char *what;           /* in messages: "certificate", "CRL" */
+    const char *begin;          /* the BEGIN line expected */
+    int (*is_kind)(const char *name);
+    void *(*decode)(const unsigned char **p, long len);
+    int (*push)(void *list, void *obj);
+    int (*count)(const void *list);
+    void (*free_obj)(void *obj);
+} aop_pem_kind;
+
 /* The block names OpenSSL's own certificate reader takes. */
 static int aop_pem_is_cert(const char *name)
 {
@@ -43,43 +54,97 @@ static int aop_pem_is_cert(const char *name)
         || strcmp(name, PEM_STRING_X509_OLD) == 0;
 }
 
-static int aop_pem_read_bio(BIO *bio, const char *origin,
-                            STACK_OF(X509) **certs, aop_error *err)
+static void *aop_pem_decode_cert(const unsigned char **p, long len)
 {
-    STACK_OF(X509) *list = sk_X509_new_null();
+    return d2i_X509(NULL, p, len);
+}
+
+static int aop_pem_push_cert(void *list, void *obj)
+{
+    return sk_X509_push(list, obj) > 0;
+}
+
+static int aop_pem_count_certs(const void *list)
+{
+    return sk_X509_num(list);
+}
+
+static void aop_pem_free_cert(void *obj)
+{
+    X509_free(obj);
+}
+
+static const aop_pem_kind aop_pem_certs = {
+    "certificate", "-----BEGIN CERTIFICATE-----", aop_pem_is_cert,
+    aop_pem_decode_cert, aop_pem_push_cert, aop_pem_count_certs, aop_pem_free_cert
+};
+
+static int aop_pem_is_crl(const char *name)
+{
+    return strcmp(name, PEM_STRING_X509_CRL) == 0;
+}
+
+static void *aop_pem_decode_crl(const unsigned char **p, long len)
+{
+    return d2i_X509_CRL(NULL, p, len);
+}
+
+static int aop_pem_push_crl(void *list, void *obj)
+{
+    return sk_X509_CRL_push(list, obj) > 0;
+}
+
+static int aop_pem_count_crls(const void *list)
+{
+    return sk_X509_CRL_num(list);
+}
+
+static void aop_pem_free_crl(void *obj)
+{
+    X509_CRL_free(obj);
+}
+
+static const aop_pem_kind aop_pem_crls = {
+    "CRL", "-----BEGIN X509 CRL-----", aop_pem_is_crl,
+    aop_pem_decode_crl, aop_pem_push_crl, aop_pem_count_crls, aop_pem_free_crl
+};
+
+/* Reads every block of `kind` into `list` (made by the caller); 0 when
+ * there is at least one and all of them parse. */
+static int aop_pem_read_bio(BIO *bio, const char *origin, const aop_pem_kind *kind,
+                            void *list, aop_error *err)
+{
     char *name = NULL, *header = NULL;
     unsigned char *data = NULL;
     const unsigned char *p;
     const char *why;
     long len;
-    X509 *x;
+    void *obj;
     unsigned long e;
     int rv = -1;
 
-    if (!list) {
-        aop_error_set(err, "%s: out of memory", origin);
-        goto cleanup;
-    }
     ERR_clear_error();
     /* Block by block rather than PEM_read_bio_X509: that one stops at a
      * block without data as if the input had ended, and asks for a pass
      * phrase on the terminal for a block with encryption headers. Blocks of
      * other kinds (a key after the certificate) are skipped. */
     while (PEM_read_bio(bio, &name, &header, &data, &len) == 1) {
-        if (aop_pem_is_cert(name)) {
+        if (kind->is_kind(name)) {
             p = data;
-            x = header[0] == '\0' ? d2i_X509(NULL, &p, len) : NULL;
-            if (!x || p != data + len) {
+            obj = header[0] == '\0' ? kind->decode(&p, len) : NULL;
+            if (!obj || p != data + len) {
                 why = header[0] != '\0' ? "it has PEM headers (encrypted?)"
-                    : x ? "data after the certificate"
-                    : aop_openssl_reason("not a DER certificate");
-                aop_error_set(err, "%s: certificate %d does not parse: %s",
-                              origin, sk_X509_num(list) + 1, why);
-                X509_free(x);
+                    : obj ? "data after the DER structure"
+                    : aop_openssl_reason("not DER");
+                aop_error_set(err, "%s: %s %d does not parse: %s", origin, kind->what,
+                              kind->count(list) + 1, why);
+                if (obj) {
+                    kind->free_obj(obj);
+                }
                 goto cleanup;
             }
-            if (!sk_X509_push(list, x)) {
-                X509_free(x);
+            if (!kind->push(list, obj)) {
+                kind->free_obj(obj);
                 aop_error_set(err, "%s: out of memory", origin);
                 goto cleanup;
             }
@@ -95,18 +160,16 @@ static int aop_pem_read_bio(BIO *bio, const char *origin,
     e = ERR_peek_last_error();
     if (!(ERR_GET_LIB(e) == ERR_LIB_PEM
           && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
-        aop_error_set(err, "%s: certificate %d does not parse: %s", origin,
-                      sk_X509_num(list) + 1,
+        aop_error_set(err, "%s: %s %d does not parse: %s", origin, kind->what,
+                      kind->count(list) + 1,
                       aop_openssl_reason("empty or malformed PEM block"));
         goto cleanup;
     }
-    if (sk_X509_num(list) == 0) {
-        aop_error_set(err, "%s: no PEM certificate found "
-                      "(expected -----BEGIN CERTIFICATE-----)", origin);
+    if (kind->count(list) == 0) {
+        aop_error_set(err, "%s: no PEM %s found (expected %s)", origin, kind->what,
+                      kind->begin);
         goto cleanup;
     }
-    *certs = list;
-    list = NULL;
     rv = 0;
 
 cleanup:
@@ -114,10 +177,25 @@ cleanup:
     OPENSSL_free(name);
     OPENSSL_free(header);
     OPENSSL_free(data);
-    if (list) {
-        sk_X509_pop_free(list, X509_free);
-    }
     return rv;
+}
+
+/* Certificates from a BIO, as aop_pem_load_file promises. */
+static int aop_pem_read_certs(BIO *bio, const char *origin, STACK_OF(X509) **certs,
+                              aop_error *err)
+{
+    STACK_OF(X509) *list = sk_X509_new_null();
+
+    if (!list) {
+        aop_error_set(err, "%s: out of memory", origin);
+        return -1;
+    }
+    if (aop_pem_read_bio(bio, origin, &aop_pem_certs, list, err) != 0) {
+        sk_X509_pop_free(list, X509_free);
+        return -1;
+    }
+    *certs = list;
+    return 0;
 }
 
 /* Files larger than this are no certificate or key files. */
@@ -200,9 +278,38 @@ int aop_pem_load_file(const char *path, STACK_OF(X509) **certs, aop_error *err)
     if (!bio) {
         return -1;
     }
-    rv = aop_pem_read_bio(bio, path, certs, err);
+    rv = aop_pem_read_certs(bio, path, certs, err);
     BIO_free(bio);
     return rv;
+}
+
+int aop_crl_load_file(const char *path, STACK_OF(X509_CRL) **crls, aop_error *err)
+{
+    STACK_OF(X509_CRL) *list = sk_X509_CRL_new_null();
+    BIO *bio = aop_open_file(path, err);
+    int rv = -1;
+
+    if (!list) {
+        aop_error_set(err, "%s: out of memory", path);
+    }
+    else if (bio) {
+        rv = aop_pem_read_bio(bio, path, &aop_pem_crls, list, err);
+    }
+    BIO_free(bio);
+    if (rv == 0) {
+        *crls = list;
+    }
+    else {
+        aop_crls_free(list);
+    }
+    return rv;
+}
+
+void aop_crls_free(STACK_OF(X509_CRL) *crls)
+{
+    if (crls) {
+        sk_X509_CRL_pop_free(crls, X509_CRL_free);
+    }
 }
 
 int aop_pem_load_mem(const char *pem, size_t len, const char *origin,
@@ -222,7 +329,7 @@ int aop_pem_load_mem(const char *pem, size_t len, const char *origin,
         aop_error_set(err, "%s: out of memory", origin);
         return -1;
     }
-    rv = aop_pem_read_bio(bio, origin, certs, err);
+    rv = aop_pem_read_certs(bio, origin, certs, err);
     BIO_free(bio);
     return rv;
 }
@@ -374,20 +481,25 @@ int aop_cert_not_after_str(X509 *x, char *buf, size_t len)
     return rv;
 }
 
-int aop_cert_not_after_iso(X509 *x, char *buf, size_t len)
+int aop_time_iso(const ASN1_TIME *t, char *buf, size_t len)
 {
     struct tm tm;
 
-    if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1
         || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
         return -1;
     }
     return 0;
 }
 
+int aop_cert_not_after_iso(X509 *x, char *buf, size_t len)
+{
+    return aop_time_iso(X509_get0_notAfter(x), buf, len);
+}
+
 /* The one days-left rule: whole days from `now` to `t`, rounded toward
  * "less time left" (half a day left counts as 0, an hour ago as -1). */
-static int aop_time_days_left(const ASN1_TIME *t, time_t now, int *days)
+int aop_time_days_left(const ASN1_TIME *t, time_t now, int *days)
 {
     ASN1_TIME *at = ASN1_TIME_set(NULL, now);
     int day = 0, sec = 0, rv = -1;
@@ -424,7 +536,7 @@ int aop_iso_days_left(const char *iso, time_t now, int *days)
 }
 
 /* Seconds from the epoch to `t`, with OpenSSL's own time arithmetic. */
-static int aop_asn1_time_to_epoch(const ASN1_TIME *t, time_t *out)
+int aop_time_epoch(const ASN1_TIME *t, time_t *out)
 {
     ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
     int day = 0, sec = 0, rv = -1;
@@ -439,8 +551,8 @@ static int aop_asn1_time_to_epoch(const ASN1_TIME *t, time_t *out)
 
 int aop_cert_bounds(X509 *x, time_t *not_before, time_t *not_after)
 {
-    return (aop_asn1_time_to_epoch(X509_get0_notBefore(x), not_before) == 0
-            && aop_asn1_time_to_epoch(X509_get0_notAfter(x), not_after) == 0) ? 0 : -1;
+    return (aop_time_epoch(X509_get0_notBefore(x), not_before) == 0
+            && aop_time_epoch(X509_get0_notAfter(x), not_after) == 0) ? 0 : -1;
 }
 
 int aop_validity_state(time_t not_before, time_t not_after, time_t now)
@@ -462,4 +574,106 @@ int aop_cert_validity(X509 *x, time_t now, int *state)
 int aop_cert_is_ca(X509 *x)
 {
     return X509_check_ca(x) > 0;
+}
+
+int aop_cert_is_cloudflare_origin_ca(X509 *x)
+{
+    /* Decoded once: configuration checks every anchor against them. */
+    static unsigned char roots[4][AOP_SHA256_LEN];
+    static int nroots = -1;
+    unsigned char d[AOP_SHA256_LEN];
+    STACK_OF(X509) *certs = NULL;
+    int i;
+
+    if (nroots < 0) {
+        nroots = 0;
+        if (aop_pem_load_mem(aop_cloudflare_origin_ca_pem,
+                             strlen(aop_cloudflare_origin_ca_pem),
+                             "Cloudflare Origin CA roots", &certs, NULL) == 0) {
+            for (i = 0; i < sk_X509_num(certs) && nroots < 4; i++) {
+                if (aop_spki_sha256(sk_X509_value(certs, i), roots[nroots]) == 0) {
+                    nroots++;
+                }
+            }
+            aop_certs_free(certs);
+        }
+    }
+    if (aop_spki_sha256(x, d) != 0) {
+        return 0;
+    }
+    for (i = 0; i < nroots; i++) {
+        if (memcmp(d, roots[i], AOP_SHA256_LEN) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+X509_STORE *aop_system_store_load(void)
+{
+    X509_STORE *store = X509_STORE_new();
+
+    if (store && X509_STORE_set_default_paths(store) != 1) {
+        X509_STORE_free(store);
+        store = NULL;
+    }
+    ERR_clear_error();
+    return store;
+}
+
+int aop_store_has_cert(X509_STORE *store, X509 *x)
+{
+    X509_STORE_CTX *ctx = NULL;
+    X509_OBJECT *obj = NULL;
+    int found = 0;
+
+    if (!store) {
+        return 0;
+    }
+    ctx = X509_STORE_CTX_new();
+    obj = X509_OBJECT_new();
+    if (ctx && obj && X509_STORE_CTX_init(ctx, store, NULL, NULL) == 1
+        && X509_STORE_CTX_get_by_subject(ctx, X509_LU_X509,
+                                         X509_get_subject_name(x), obj) == 1) {
+        found = X509_cmp(X509_OBJECT_get0_X509(obj), x) == 0;
+    }
+    X509_OBJECT_free(obj);
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+    return found;
+}
+
+/* The name OpenSSL has for an algorithm, else its OID. */
+static void aop_algorithm_name(const ASN1_OBJECT *oid, char *what, size_t len)
+{
+    if (OBJ_obj2txt(what, (int)len, oid, 0) <= 0) {
+        snprintf(what, len, "unknown");
+    }
+}
+
+int aop_cert_algorithms_supported(X509 *x, char *what, size_t len)
+{
+    const X509_ALGOR *sig_alg;
+    const ASN1_OBJECT *oid;
+    ASN1_OBJECT *key_oid = NULL;
+    int md_nid, pk_nid, ok = 1;
+
+    if (!X509_get0_pubkey(x)) {
+        X509_PUBKEY_get0_param(&key_oid, NULL, NULL, NULL, X509_get_X509_PUBKEY(x));
+        if (key_oid) {
+            aop_algorithm_name(key_oid, what, len);
+        }
+        else {
+            snprintf(what, len, "unknown");
+        }
+        ok = 0;
+    }
+    else if (!OBJ_find_sigid_algs(X509_get_signature_nid(x), &md_nid, &pk_nid)) {
+        X509_get0_signature(NULL, &sig_alg, x);
+        X509_ALGOR_get0(&oid, NULL, NULL, sig_alg);
+        aop_algorithm_name(oid, what, len);
+        ok = 0;
+    }
+    ERR_clear_error();
+    return ok;
 }

@@ -31,6 +31,9 @@ void aop_error_set(aop_error *err, const char *fmt, ...)
 /* Cloudflare's origin-pull CA (data/cloudflare-origin-pull-ca.pem), built in. */
 extern const char aop_cloudflare_ca_pem[];
 #define AOP_CLOUDFLARE_ANCHOR "cloudflare"
+/* Cloudflare's Origin CA roots (data/cloudflare-origin-ca-roots.pem): they
+ * sign origin server certificates, never the edge's client certificate. */
+extern const char aop_cloudflare_origin_ca_pem[];
 
 /*
  * Reads every certificate of a PEM file or buffer. Fails (returns -1, sets err)
@@ -42,6 +45,11 @@ int aop_pem_load_file(const char *path, STACK_OF(X509) **certs, aop_error *err);
 int aop_pem_load_mem(const char *pem, size_t len, const char *origin,
                      STACK_OF(X509) **certs, aop_error *err);
 void aop_certs_free(STACK_OF(X509) *certs);
+
+/* Reads every CRL of a PEM file (-----BEGIN X509 CRL-----), with the same
+ * rules: none, or one that does not parse, is an error. */
+int aop_crl_load_file(const char *path, STACK_OF(X509_CRL) **crls, aop_error *err);
+void aop_crls_free(STACK_OF(X509_CRL) *crls);
 
 /* Reads one private key from a PEM file; the key never leaves the process. */
 int aop_key_load_file(const char *path, EVP_PKEY **key, aop_error *err);
@@ -64,6 +72,12 @@ char *aop_name_rfc2253(const X509_NAME *name);
 int aop_cert_not_after_str(X509 *x, char *buf, size_t len);
 /* notAfter as RFC 3339 UTC ("2029-11-01T17:00:00Z"). */
 int aop_cert_not_after_iso(X509 *x, char *buf, size_t len);
+/* The same three readings of any ASN.1 time (a CRL's nextUpdate, say):
+ * RFC 3339 UTC, whole days from `now` (negative once past), seconds since
+ * the epoch. */
+int aop_time_iso(const ASN1_TIME *t, char *buf, size_t len);
+int aop_time_days_left(const ASN1_TIME *t, time_t now, int *days);
+int aop_time_epoch(const ASN1_TIME *t, time_t *out);
 /* Whole days from `now` to notAfter (negative once expired). */
 int aop_cert_days_left(X509 *x, time_t now, int *days);
 /* The same for an RFC 3339 UTC date ("2030-04-04T13:31:00.186877Z"), as
@@ -79,5 +93,16 @@ int aop_validity_state(time_t not_before, time_t not_after, time_t now);
 int aop_cert_validity(X509 *x, time_t now, int *state);
 /* 1 when the certificate may act as a CA (basicConstraints CA:TRUE or v1 root). */
 int aop_cert_is_ca(X509 *x);
+/* 1 when x has the key of one of Cloudflare's Origin CA roots. */
+int aop_cert_is_cloudflare_origin_ca(X509 *x);
+/* This system's default trust store (OpenSSL's default file and directory),
+ * NULL on failure; release with X509_STORE_free. */
+X509_STORE *aop_system_store_load(void);
+/* 1 when x is among the certificates of `store` (a public CA, say). */
+int aop_store_has_cert(X509_STORE *store, X509 *x);
+/* 1 when this OpenSSL can use x's public key and knows its signature
+ * algorithm; else 0, and `what` names the first algorithm it cannot (an
+ * OID when OpenSSL has no name for it). */
+int aop_cert_algorithms_supported(X509 *x, char *what, size_t len);
 
 #endif /* AOP_CERT_H */

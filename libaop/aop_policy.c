@@ -9,6 +9,8 @@
 
 struct aop_policy {
     X509_STORE *store;       /* NULL until the first anchor */
+    int crls;                /* CRLs in the store */
+    STACK_OF(X509) *revoked_anchors; /* anchors a CRL of their issuer lists */
     aop_pin *pins;
     int npins;
     int pins_cap;
@@ -23,6 +25,8 @@ const char *aop_verdict_reason(aop_verdict v)
     case AOP_VERDICT_NOT_YET_VALID: return "not-yet-valid";
     case AOP_VERDICT_UNTRUSTED:     return "untrusted";
     case AOP_VERDICT_PIN_MISMATCH:  return "pin-mismatch";
+    case AOP_VERDICT_REVOKED:       return "revoked";
+    case AOP_VERDICT_UNSUPPORTED_ALGORITHM: return "unsupported-algorithm";
     case AOP_VERDICT_INTERNAL:      break;
     }
     return "internal-error";
@@ -51,6 +55,7 @@ void aop_policy_free(aop_policy *p)
         return;
     }
     X509_STORE_free(p->store);
+    sk_X509_pop_free(p->revoked_anchors, X509_free);
     free(p->pins);
     free(p);
 }
@@ -106,9 +111,103 @@ int aop_policy_add_pin(aop_policy *p, const aop_pin *pin)
     return 0;
 }
 
+int aop_policy_add_crl(aop_policy *p, X509_CRL *crl, aop_error *err)
+{
+    STACK_OF(X509_OBJECT) *objs = p->store ? X509_STORE_get0_objects(p->store) : NULL;
+    const X509_NAME *issuer = X509_CRL_get_issuer(crl);
+    EVP_PKEY *key;
+    int i, signed_by_anchor = 0;
+
+    for (i = 0; i < sk_X509_OBJECT_num(objs) && !signed_by_anchor; i++) {
+        X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+
+        if (ca && X509_NAME_cmp(X509_get_subject_name(ca), issuer) == 0
+            && (key = X509_get0_pubkey(ca)) != NULL) {
+            signed_by_anchor = X509_CRL_verify(crl, key) == 1;
+        }
+    }
+    ERR_clear_error();
+    if (!signed_by_anchor) {
+        aop_error_set(err, "the CRL is not issued and signed by a trust anchor of "
+                      "this policy; add its CA to the anchors, or use the CRL "
+                      "of one of them");
+        return -1;
+    }
+    if (X509_STORE_add_crl(p->store, crl) != 1) {
+        ERR_clear_error();
+        aop_error_set(err, "cannot add the CRL to a trust store");
+        return -1;
+    }
+    /* An anchor that its issuer revoked (an intermediate listed as an
+     * anchor): a chain that ends at it is refused as revoked. OpenSSL would
+     * check the top of a partial chain with the anchor's own key instead. */
+    for (i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+        X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+        X509_REVOKED *entry;
+
+        if (ca && X509_NAME_cmp(X509_get_issuer_name(ca), issuer) == 0
+            && X509_CRL_get0_by_cert(crl, &entry, ca) == 1) {
+            if (!p->revoked_anchors) {
+                p->revoked_anchors = sk_X509_new_null();
+            }
+            if (!p->revoked_anchors || !X509_up_ref(ca)
+                || !sk_X509_push(p->revoked_anchors, ca)) {
+                aop_error_set(err, "out of memory");
+                return -1;
+            }
+        }
+    }
+    /* Every certificate of the chain, not only the leaf: a revoked
+     * intermediate revokes what it issued. */
+    X509_STORE_set_flags(p->store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+    p->crls++;
+    return 0;
+}
+
 X509_STORE *aop_policy_store(const aop_policy *p)
 {
     return p->store;
+}
+
+/* With CRLs, a CA for which none is configured is not checked: only the
+ * CRLs the administrator gave count. The trust anchor at the top of the
+ * chain is not checked here either (OpenSSL would take its own key for its
+ * issuer's CRL); aop_policy_verify_chain checks it against the revoked
+ * anchors. Everything else is OpenSSL's verdict. */
+static int aop_verify_configured_crls(int ok, X509_STORE_CTX *ctx)
+{
+    int error = X509_STORE_CTX_get_error(ctx);
+    int top = X509_STORE_CTX_get_error_depth(ctx)
+              == sk_X509_num(X509_STORE_CTX_get0_chain(ctx)) - 1;
+
+    if (!ok && (error == X509_V_ERR_UNABLE_TO_GET_CRL
+                || (top && (error == X509_V_ERR_CRL_SIGNATURE_FAILURE
+                            || error == X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER)))) {
+        X509_STORE_CTX_set_error(ctx, X509_V_OK);
+        return 1;
+    }
+    return ok;
+}
+
+/* After a failure: names an algorithm of the chain built so far (and of
+ * the leaf) that this OpenSSL cannot use, when one was in the way. */
+static void aop_chain_unsupported(X509_STORE_CTX *ctx, aop_chain_result *out)
+{
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+    X509 *leaf = X509_STORE_CTX_get0_cert(ctx);
+    int i;
+
+    if (leaf && !aop_cert_algorithms_supported(leaf, out->unsupported,
+                                               sizeof(out->unsupported))) {
+        return;
+    }
+    for (i = 0; i < sk_X509_num(chain); i++) {
+        if (!aop_cert_algorithms_supported(sk_X509_value(chain, i), out->unsupported,
+                                           sizeof(out->unsupported))) {
+            return;
+        }
+    }
+    out->unsupported[0] = '\0';
 }
 
 /* Runs X509_verify_cert on a prepared context and describes the outcome;
@@ -129,6 +228,7 @@ static void aop_chain_verify_ctx(X509_STORE_CTX *ctx, aop_chain_result *out)
         if (out->error == X509_V_OK) {
             out->error = X509_V_ERR_UNSPECIFIED;
         }
+        aop_chain_unsupported(ctx, out);
         goto cleanup;
     }
     chain = X509_STORE_CTX_get0_chain(ctx);
@@ -170,7 +270,22 @@ void aop_policy_verify_chain(const aop_policy *p, X509 *leaf,
     param = X509_STORE_CTX_get0_param(ctx);
     X509_VERIFY_PARAM_set_auth_level(param, auth_level);
     X509_VERIFY_PARAM_set_time(param, now);
+    if (p->crls) {
+        X509_STORE_CTX_set_verify_cb(ctx, aop_verify_configured_crls);
+    }
     aop_chain_verify_ctx(ctx, out);
+    if (out->error == X509_V_OK && p->revoked_anchors) {
+        STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+        X509 *top = sk_X509_value(chain, sk_X509_num(chain) - 1);
+        int i;
+
+        for (i = 0; top && i < sk_X509_num(p->revoked_anchors); i++) {
+            if (X509_cmp(top, sk_X509_value(p->revoked_anchors, i)) == 0) {
+                out->error = X509_V_ERR_CERT_REVOKED;
+                out->depth = sk_X509_num(chain) - 1;
+            }
+        }
+    }
 
 cleanup:
     X509_STORE_CTX_free(ctx);
@@ -215,7 +330,9 @@ void aop_policy_check(const aop_policy *p, const aop_leaf *leaf,
         }
         res->chain = *chain;
         if (res->chain.error != X509_V_OK) {
-            res->verdict = AOP_VERDICT_UNTRUSTED;
+            res->verdict = res->chain.unsupported[0] ? AOP_VERDICT_UNSUPPORTED_ALGORITHM
+                         : res->chain.error == X509_V_ERR_CERT_REVOKED ? AOP_VERDICT_REVOKED
+                         : AOP_VERDICT_UNTRUSTED;
             return;
         }
     }
@@ -241,6 +358,10 @@ long aop_result_x509_error(const aop_result *res)
                                              : X509_V_ERR_UNSPECIFIED;
     case AOP_VERDICT_PIN_MISMATCH:
         return X509_V_ERR_CERT_REJECTED;
+    case AOP_VERDICT_REVOKED:
+        return X509_V_ERR_CERT_REVOKED;
+    case AOP_VERDICT_UNSUPPORTED_ALGORITHM:
+        return X509_V_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM;
     case AOP_VERDICT_INTERNAL:
         break;
     }

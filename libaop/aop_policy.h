@@ -21,6 +21,8 @@ typedef enum aop_verdict {
     AOP_VERDICT_NOT_YET_VALID,
     AOP_VERDICT_UNTRUSTED,
     AOP_VERDICT_PIN_MISMATCH,
+    AOP_VERDICT_REVOKED,
+    AOP_VERDICT_UNSUPPORTED_ALGORITHM,
     AOP_VERDICT_INTERNAL
 } aop_verdict;
 
@@ -38,12 +40,18 @@ typedef struct aop_leaf {
 int aop_leaf_init(aop_leaf *leaf, X509 *cert);
 
 /* Outcome of an X509 chain verification: X509_V_OK or the first error. */
+/* Longest algorithm name or OID kept for messages, with the NUL. */
+#define AOP_ALGORITHM_LEN 64
+
 typedef struct aop_chain_result {
     int error;
     int depth;
     time_t valid_until;  /* X509_V_OK: the verified chain's earliest notAfter */
     int used_peer_chain; /* X509_V_OK: an intermediate came from the peer, so
                             the leaf alone would not verify */
+    /* On failure: an algorithm of the chain that this OpenSSL cannot use
+     * (ML-DSA before OpenSSL 3.5, say), "" when none was in the way. */
+    char unsupported[AOP_ALGORITHM_LEN];
 } aop_chain_result;
 
 typedef struct aop_result {
@@ -62,6 +70,13 @@ void aop_policy_free(aop_policy *p);
 /* The anchor must be a CA certificate; the policy takes its own reference. */
 int aop_policy_add_anchor(aop_policy *p, X509 *ca, aop_error *err);
 int aop_policy_add_pin(aop_policy *p, const aop_pin *pin);
+/* A CRL for the policy's chains: it must be issued and signed by one of the
+ * anchors already added. From the first CRL on, every certificate of a
+ * chain whose issuer has a CRL is checked against it; a revoked leaf or
+ * intermediate fails with X509_V_ERR_CERT_REVOKED (AOP_VERDICT_REVOKED), a
+ * CRL past its nextUpdate with X509_V_ERR_CRL_HAS_EXPIRED. The policy takes
+ * its own reference. */
+int aop_policy_add_crl(aop_policy *p, X509_CRL *crl, aop_error *err);
 
 /* The trust store, NULL when the policy has no anchors. */
 X509_STORE *aop_policy_store(const aop_policy *p);

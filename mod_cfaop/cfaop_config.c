@@ -46,6 +46,7 @@ void *cfaop_config_merge_srv(apr_pool_t *p, void *basev, void *addv)
                                                    : base->engine_origin;
     sc->anchor_files = CFAOP_MERGE_PTR(base, add, anchor_files);
     sc->pins = CFAOP_MERGE_PTR(base, add, pins);
+    sc->crls = CFAOP_MERGE_PTR(base, add, crls);
     /* Hostname rules are inherited one hostname at a time; the vhost's own
      * rules for a hostname replace the inherited ones. */
     if (base->hostrules && add->hostrules) {
@@ -129,6 +130,33 @@ static void cfaop_warn_expiry(cmd_parms *cmd, const cfaop_certfile *f)
     }
 }
 
+/* An anchor any public CA's customer can get a certificate under is no
+ * origin lock: said once per file. */
+static void cfaop_warn_public(cmd_parms *cmd, const cfaop_certfile *f)
+{
+    X509_STORE *system = f->builtin ? NULL
+                       : cfaop_registry_system_store(cfaop_registry_get(cmd->pool));
+    int i;
+
+    for (i = 0; system && i < sk_X509_num(f->certs); i++) {
+        X509 *x = sk_X509_value(f->certs, i);
+        char *subject;
+
+        if (!aop_store_has_cert(system, x)) {
+            continue;
+        }
+        subject = aop_name_rfc2253(X509_get_subject_name(x));
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL, CFAOP_LOGNO(00022)
+                     "%s: %s (line %d of %s): certificate %d (%s) is in this "
+                     "system's trust store: any client certificate that public CA "
+                     "issues would be accepted; trust the CA of your own "
+                     "certificates, or pin them", cmd->cmd->name, f->name,
+                     cmd->directive->line_num, cmd->directive->filename, i + 1,
+                     subject ? subject : "?");
+        free(subject);
+    }
+}
+
 /* The configuration a server-level directive writes to; an error where
  * the directive cannot stand. */
 static const char *cfaop_cmd_conf(cmd_parms *cmd, cfaop_srv_conf **sc)
@@ -145,6 +173,49 @@ static void cfaop_note_rule(cmd_parms *cmd)
     if (!sc->rules_origin.file) {
         sc->rules_origin = cfaop_cmd_origin(cmd);
     }
+}
+
+/* A CRL file: loaded once; one past its nextUpdate is said at once (its
+ * CA's certificates are refused until a fresh one is loaded). */
+static const char *cfaop_load_crls(cmd_parms *cmd, const char *arg,
+                                   apr_array_header_t **arr)
+{
+    cfaop_registry *reg = cfaop_registry_get(cmd->pool);
+    const cfaop_crlfile *f;
+    const char *err = NULL;
+    cfaop_crlref ref;
+    time_t now = time(NULL);
+    int fresh, i, days;
+
+    f = cfaop_registry_crlfile(reg, cmd->temp_pool, arg, &fresh, &err);
+    if (!f) {
+        return cfaop_cmd_err(cmd, err);
+    }
+    for (i = 0; fresh && i < sk_X509_CRL_num(f->crls); i++) {
+        const ASN1_TIME *next = X509_CRL_get0_nextUpdate(sk_X509_CRL_value(f->crls, i));
+        char *issuer;
+
+        if (!next || aop_time_days_left(next, now, &days) != 0 || days >= 0) {
+            continue;
+        }
+        issuer = aop_name_rfc2253(X509_CRL_get_issuer(sk_X509_CRL_value(f->crls, i)));
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL, CFAOP_LOGNO(00023)
+                     "%s: %s (line %d of %s): CRL %d (issued by %s) is past its "
+                     "nextUpdate: the certificates of that CA are refused until a "
+                     "fresh CRL is loaded", cmd->cmd->name, f->name,
+                     cmd->directive->line_num, cmd->directive->filename, i + 1,
+                     issuer ? issuer : "?");
+        free(issuer);
+    }
+    if (!*arr) {
+        *arr = apr_array_make(cmd->pool, 2, sizeof(cfaop_crlref));
+    }
+    ref.file = f;
+    ref.where = apr_psprintf(cmd->pool, "line %d of %s", cmd->directive->line_num,
+                             cmd->directive->filename);
+    APR_ARRAY_PUSH(*arr, cfaop_crlref) = ref;
+    cfaop_note_rule(cmd);
+    return NULL;
 }
 
 /* A file of trust anchors: loaded once, every certificate must be a CA. */
@@ -164,6 +235,14 @@ static const char *cfaop_load_anchors(cmd_parms *cmd, const char *arg,
     for (i = 0; i < sk_X509_num(f->certs); i++) {
         X509 *x = sk_X509_value(f->certs, i);
 
+        if (!f->builtin && aop_cert_is_cloudflare_origin_ca(x)) {
+            return cfaop_cmd_err(cmd, apr_psprintf(cmd->temp_pool,
+                "%s: certificate %d is a Cloudflare Origin CA root, which signs "
+                "the server certificates Cloudflare issues for origins, never the "
+                "client certificate the edge presents; for Cloudflare's shared "
+                "certificate use 'cloudflare' (the origin-pull CA), for your own "
+                "certificates the CA that issued them", f->name, i + 1));
+        }
         if (!aop_cert_is_ca(x)) {
             char *subject = aop_name_rfc2253(X509_get_subject_name(x));
             const char *msg = apr_psprintf(cmd->temp_pool,
@@ -177,6 +256,7 @@ static const char *cfaop_load_anchors(cmd_parms *cmd, const char *arg,
     }
     if (fresh) {
         cfaop_warn_expiry(cmd, f);
+        cfaop_warn_public(cmd, f);
     }
     if (!*arr) {
         *arr = apr_array_make(cmd->pool, 2, sizeof(const cfaop_certfile *));
@@ -303,6 +383,15 @@ static const char *cfaop_cmd_pin(cmd_parms *cmd, void *dc, const char *arg)
     return err ? err : cfaop_load_pins(cmd, arg, &sc->pins);
 }
 
+static const char *cfaop_cmd_crl_file(cmd_parms *cmd, void *dc, const char *arg)
+{
+    cfaop_srv_conf *sc;
+    const char *err = cfaop_cmd_conf(cmd, &sc);
+
+    (void)dc;
+    return err ? err : cfaop_load_crls(cmd, arg, &sc->crls);
+}
+
 /* The rules of `hostname` in this scope, created on first mention. */
 static const char *cfaop_hostrule_get(cmd_parms *cmd, const char *hostname,
                                       cfaop_hostrule **rule)
@@ -353,6 +442,16 @@ static const char *cfaop_cmd_host_ca_file(cmd_parms *cmd, void *dc,
             "per hostname, and the shared one admits every Cloudflare customer");
     }
     return cfaop_load_anchors(cmd, arg, 0, &rule->anchor_files);
+}
+
+static const char *cfaop_cmd_host_crl_file(cmd_parms *cmd, void *dc,
+                                           const char *hostname, const char *arg)
+{
+    cfaop_hostrule *rule;
+    const char *err = cfaop_hostrule_get(cmd, hostname, &rule);
+
+    (void)dc;
+    return err ? err : cfaop_load_crls(cmd, arg, &rule->crls);
 }
 
 static const char *cfaop_cmd_host_pin(cmd_parms *cmd, void *dc,
@@ -428,8 +527,13 @@ const command_rec cfaop_config_cmds[] = {
     AP_INIT_TAKE1("CFAOPPin", cfaop_cmd_pin, NULL, RSRC_CONF,
         "sha256:HEX, spki-sha256:BASE64 or a PEM file: an accepted leaf "
         "certificate (repeatable)"),
+    AP_INIT_TAKE1("CFAOPCARevocationFile", cfaop_cmd_crl_file, NULL, RSRC_CONF,
+        "a PEM file of CRLs of the zone's anchors: revoked certificates are "
+        "refused (repeatable)"),
     AP_INIT_TAKE2("CFAOPHostnameCACertificateFile", cfaop_cmd_host_ca_file,
         NULL, RSRC_CONF, "HOSTNAME PATH: trust anchors for one hostname"),
+    AP_INIT_TAKE2("CFAOPHostnameCARevocationFile", cfaop_cmd_host_crl_file,
+        NULL, RSRC_CONF, "HOSTNAME PATH: CRLs of one hostname's anchors"),
     AP_INIT_TAKE2("CFAOPHostnamePin", cfaop_cmd_host_pin, NULL, RSRC_CONF,
         "HOSTNAME PIN: an accepted leaf for one hostname (repeatable)"),
     AP_INIT_TAKE1("CFAOPRemoteIPHeader", cfaop_cmd_remote_ip, NULL, RSRC_CONF,
@@ -515,7 +619,7 @@ static int cfaop_build_policies(cfaop_registry *reg, server_rec *s,
         APR_ARRAY_PUSH(dflt, const cfaop_certfile *) = cf;
         anchors = dflt;
     }
-    sc->zone_policy = cfaop_registry_policy(reg, anchors, sc->pins, &err);
+    sc->zone_policy = cfaop_registry_policy(reg, anchors, sc->pins, sc->crls, &err);
     if (!sc->zone_policy) {
         goto fail;
     }
@@ -527,7 +631,8 @@ static int cfaop_build_policies(cfaop_registry *reg, server_rec *s,
         const cfaop_hostrule *rule = apr_hash_this_val(hi);
         const cfaop_policy *pol;
 
-        pol = cfaop_registry_policy(reg, rule->anchor_files, rule->pins, &err);
+        pol = cfaop_registry_policy(reg, rule->anchor_files, rule->pins, rule->crls,
+                                    &err);
         if (!pol) {
             goto fail;
         }
@@ -742,7 +847,7 @@ int cfaop_config_post(apr_pool_t *pconf, apr_pool_t *plog,
                       apr_pool_t *ptemp, server_rec *s)
 {
     server_rec *main_server = s;
-    int nservers = 0, nenabled = 0, nfiles = 0, npolicies = 0;
+    int nservers = 0, nenabled = 0, nfiles = 0, ncrlfiles = 0, npolicies = 0;
 
     (void)pconf;
     (void)plog;
@@ -772,11 +877,11 @@ int cfaop_config_post(apr_pool_t *pconf, apr_pool_t *plog,
         }
     }
     if (nenabled) {
-        cfaop_registry_counts(cfaop_registry_get(pconf), &nfiles, &npolicies);
+        cfaop_registry_counts(cfaop_registry_get(pconf), &nfiles, &ncrlfiles, &npolicies);
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, main_server, CFAOP_LOGNO(00006)
-                     "%d of %d virtual hosts enabled; %d certificate files and "
-                     "%d policies loaded, each once", nenabled, nservers,
-                     nfiles, npolicies);
+                     "%d of %d virtual hosts enabled; %d certificate files, %d CRL "
+                     "files and %d policies loaded, each once", nenabled, nservers,
+                     nfiles, ncrlfiles, npolicies);
     }
     return OK;
 }

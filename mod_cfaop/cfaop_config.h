@@ -34,6 +34,7 @@ typedef struct cfaop_hostrule {
     const char *hostname;             /* normalised */
     apr_array_header_t *anchor_files; /* const cfaop_certfile * */
     apr_array_header_t *pins;         /* cfaop_pin */
+    apr_array_header_t *crls;         /* cfaop_crlref */
     cfaop_origin origin;              /* first directive for this hostname */
 } cfaop_hostrule;
 
@@ -43,6 +44,7 @@ typedef struct cfaop_srv_conf {
     int mode;
     apr_array_header_t *anchor_files; /* const cfaop_certfile * */
     apr_array_header_t *pins;         /* cfaop_pin */
+    apr_array_header_t *crls;         /* cfaop_crlref */
     apr_hash_t *hostrules;            /* hostname -> cfaop_hostrule */
     const char *remote_ip_header;     /* CFAOPRemoteIPHeader */
     apr_array_header_t *edge_headers; /* CFAOPEdgeHeaders, const char * */

@@ -51,6 +51,31 @@ static void cfaop_doc_cert_facts(cfaop_json *j, X509 *x, time_t now)
     }
 }
 
+/* Who issued a CRL and until when it holds. */
+static void cfaop_doc_crl_facts(cfaop_json *j, X509_CRL *crl, time_t now)
+{
+    char *issuer = aop_name_rfc2253(X509_CRL_get_issuer(crl));
+    const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+    char date[32];
+    int days;
+
+    cfaop_json_string(j, "issuer", issuer);
+    free(issuer);
+    cfaop_json_string(j, "last_update",
+                      aop_time_iso(X509_CRL_get0_lastUpdate(crl), date, sizeof(date)) == 0
+                      ? date : NULL);
+    cfaop_json_string(j, "next_update",
+                      aop_time_iso(next, date, sizeof(date)) == 0 ? date : NULL);
+    if (next && aop_time_days_left(next, now, &days) == 0) {
+        cfaop_json_int(j, "days_left", days);
+        cfaop_json_bool(j, "expired", X509_cmp_time(next, &now) < 0);
+    }
+    else {
+        cfaop_json_null(j, "days_left");
+        cfaop_json_bool(j, "expired", 0);
+    }
+}
+
 static void cfaop_doc_policy(cfaop_json *j, apr_pool_t *p, const cfaop_policy *pol,
                              time_t now)
 {
@@ -94,6 +119,18 @@ static void cfaop_doc_policy(cfaop_json *j, apr_pool_t *p, const cfaop_policy *p
             cfaop_json_string(j, "source", "inline");
         }
         cfaop_json_end(j);
+    }
+    cfaop_json_end(j);
+    cfaop_json_array(j, "crls");
+    for (i = 0; i < pol->crls->nelts; i++) {
+        const cfaop_crlfile *f = APR_ARRAY_IDX(pol->crls, i, cfaop_crlref).file;
+
+        for (k = 0; k < sk_X509_CRL_num(f->crls); k++) {
+            cfaop_json_object(j, NULL);
+            cfaop_doc_crl_facts(j, sk_X509_CRL_value(f->crls, k), now);
+            cfaop_json_string(j, "source", f->name);
+            cfaop_json_end(j);
+        }
     }
     cfaop_json_end(j);
     cfaop_json_end(j);

@@ -15,8 +15,11 @@
 struct cfaop_registry {
     apr_pool_t *pool;
     apr_hash_t *files;    /* name -> cfaop_certfile */
+    apr_hash_t *crlfiles; /* name -> cfaop_crlfile */
     apr_hash_t *policies; /* key -> cfaop_policy */
     apr_array_header_t *by_id; /* const cfaop_policy *, id 1 first */
+    X509_STORE *system_store;
+    int system_store_loaded;
 };
 
 static apr_status_t cfaop_certfile_cleanup(void *data)
@@ -25,6 +28,15 @@ static apr_status_t cfaop_certfile_cleanup(void *data)
 
     aop_certs_free(f->certs);
     f->certs = NULL;
+    return APR_SUCCESS;
+}
+
+static apr_status_t cfaop_crlfile_cleanup(void *data)
+{
+    cfaop_crlfile *f = data;
+
+    aop_crls_free(f->crls);
+    f->crls = NULL;
     return APR_SUCCESS;
 }
 
@@ -49,6 +61,7 @@ cfaop_registry *cfaop_registry_get(apr_pool_t *pconf)
     reg = apr_pcalloc(pconf, sizeof(*reg));
     reg->pool = pconf;
     reg->files = apr_hash_make(pconf);
+    reg->crlfiles = apr_hash_make(pconf);
     reg->policies = apr_hash_make(pconf);
     reg->by_id = apr_array_make(pconf, 8, sizeof(const cfaop_policy *));
     apr_pool_userdata_set(reg, CFAOP_REGISTRY_KEY, apr_pool_cleanup_null, pconf);
@@ -105,11 +118,41 @@ const cfaop_certfile *cfaop_registry_file(cfaop_registry *reg, apr_pool_t *ptemp
     return f;
 }
 
+const cfaop_crlfile *cfaop_registry_crlfile(cfaop_registry *reg, apr_pool_t *ptemp,
+                                            const char *arg, int *fresh,
+                                            const char **err)
+{
+    const char *name = ap_server_root_relative(ptemp, arg);
+    cfaop_crlfile *f;
+    aop_error aerr;
+
+    *fresh = 0;
+    if (!name) {
+        *err = apr_psprintf(ptemp, "%s: invalid file path", arg);
+        return NULL;
+    }
+    f = apr_hash_get(reg->crlfiles, name, APR_HASH_KEY_STRING);
+    if (f) {
+        return f;
+    }
+    f = apr_pcalloc(reg->pool, sizeof(*f));
+    f->name = apr_pstrdup(reg->pool, name);
+    if (aop_crl_load_file(f->name, &f->crls, &aerr) != 0) {
+        *err = apr_pstrdup(ptemp, aerr.msg);
+        return NULL;
+    }
+    apr_pool_cleanup_register(reg->pool, f, cfaop_crlfile_cleanup, apr_pool_cleanup_null);
+    apr_hash_set(reg->crlfiles, f->name, APR_HASH_KEY_STRING, f);
+    *fresh = 1;
+    return f;
+}
+
 /* Identity of a policy: the files (by address, they are unique per name)
  * and the pin digests, in configuration order. */
 static const char *cfaop_policy_key(apr_pool_t *p,
                                     const apr_array_header_t *anchor_files,
-                                    const apr_array_header_t *pins)
+                                    const apr_array_header_t *pins,
+                                    const apr_array_header_t *crls)
 {
     apr_array_header_t *parts = apr_array_make(p, 8, sizeof(const char *));
     char text[AOP_PIN_TEXTLEN];
@@ -123,15 +166,20 @@ static const char *cfaop_policy_key(apr_pool_t *p,
         aop_pin_format(&APR_ARRAY_IDX(pins, i, cfaop_pin).pin, text);
         APR_ARRAY_PUSH(parts, const char *) = apr_pstrcat(p, "p:", text, NULL);
     }
+    for (i = 0; crls && i < crls->nelts; i++) {
+        APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(p, "c:%pp",
+            APR_ARRAY_IDX(crls, i, cfaop_crlref).file);
+    }
     return apr_array_pstrcat(p, parts, ';');
 }
 
 const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
                                           const apr_array_header_t *anchor_files,
                                           const apr_array_header_t *pins,
+                                          const apr_array_header_t *crls,
                                           const char **err)
 {
-    const char *key = cfaop_policy_key(reg->pool, anchor_files, pins);
+    const char *key = cfaop_policy_key(reg->pool, anchor_files, pins, crls);
     cfaop_policy *pol = apr_hash_get(reg->policies, key, APR_HASH_KEY_STRING);
     aop_error aerr;
     int i, j;
@@ -153,6 +201,8 @@ const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
         : apr_array_make(reg->pool, 1, sizeof(const cfaop_certfile *));
     pol->pins = pins ? apr_array_copy(reg->pool, pins)
                      : apr_array_make(reg->pool, 1, sizeof(cfaop_pin));
+    pol->crls = crls ? apr_array_copy(reg->pool, crls)
+                     : apr_array_make(reg->pool, 1, sizeof(cfaop_crlref));
     for (i = 0; i < pol->anchor_files->nelts; i++) {
         const cfaop_certfile *f = APR_ARRAY_IDX(pol->anchor_files, i,
                                                 const cfaop_certfile *);
@@ -171,15 +221,48 @@ const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
             return NULL;
         }
     }
+    for (i = 0; i < pol->crls->nelts; i++) {
+        const cfaop_crlref *ref = &APR_ARRAY_IDX(pol->crls, i, cfaop_crlref);
+
+        for (j = 0; j < sk_X509_CRL_num(ref->file->crls); j++) {
+            if (aop_policy_add_crl(pol->core, sk_X509_CRL_value(ref->file->crls, j),
+                                   &aerr)) {
+                *err = apr_psprintf(reg->pool, "%s (%s): CRL %d: %s", ref->file->name,
+                                    ref->where, j + 1, aerr.msg);
+                return NULL;
+            }
+        }
+    }
     apr_hash_set(reg->policies, key, APR_HASH_KEY_STRING, pol);
     APR_ARRAY_PUSH(reg->by_id, const cfaop_policy *) = pol;
     return pol;
 }
 
-void cfaop_registry_counts(const cfaop_registry *reg, int *files, int *policies)
+void cfaop_registry_counts(const cfaop_registry *reg, int *files, int *crlfiles,
+                           int *policies)
 {
     *files = (int)apr_hash_count(reg->files);
+    *crlfiles = (int)apr_hash_count(reg->crlfiles);
     *policies = (int)apr_hash_count(reg->policies);
+}
+
+static apr_status_t cfaop_system_store_cleanup(void *data)
+{
+    X509_STORE_free(data);
+    return APR_SUCCESS;
+}
+
+X509_STORE *cfaop_registry_system_store(cfaop_registry *reg)
+{
+    if (!reg->system_store_loaded) {
+        reg->system_store_loaded = 1;
+        reg->system_store = aop_system_store_load();
+        if (reg->system_store) {
+            apr_pool_cleanup_register(reg->pool, reg->system_store,
+                                      cfaop_system_store_cleanup, apr_pool_cleanup_null);
+        }
+    }
+    return reg->system_store;
 }
 
 const apr_array_header_t *cfaop_registry_policies(const cfaop_registry *reg)
@@ -208,6 +291,24 @@ void cfaop_registry_each_cert(const cfaop_registry *reg, cfaop_registry_cert_fn 
 
             if (pin->file) {
                 fn(baton, sk_X509_value(pin->file->certs, pin->index), 1, pin->file);
+            }
+        }
+    }
+}
+
+void cfaop_registry_each_crl(const cfaop_registry *reg, cfaop_registry_crl_fn *fn,
+                             void *baton)
+{
+    int i, k, n;
+
+    for (n = 0; n < reg->by_id->nelts; n++) {
+        const cfaop_policy *pol = APR_ARRAY_IDX(reg->by_id, n, const cfaop_policy *);
+
+        for (i = 0; i < pol->crls->nelts; i++) {
+            const cfaop_crlfile *f = APR_ARRAY_IDX(pol->crls, i, cfaop_crlref).file;
+
+            for (k = 0; k < sk_X509_CRL_num(f->crls); k++) {
+                fn(baton, sk_X509_CRL_value(f->crls, k), f);
             }
         }
     }

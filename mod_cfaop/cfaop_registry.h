@@ -23,6 +23,18 @@ typedef struct cfaop_certfile {
     int builtin;
 } cfaop_certfile;
 
+/* One loaded PEM file of CRLs. */
+typedef struct cfaop_crlfile {
+    const char *name;       /* absolute path */
+    STACK_OF(X509_CRL) *crls;
+} cfaop_crlfile;
+
+/* A CRL file as a directive named it. */
+typedef struct cfaop_crlref {
+    const cfaop_crlfile *file;
+    const char *where;      /* "line N of FILE", for messages */
+} cfaop_crlref;
+
 /* A pin as configured: its digest, and the file it was computed from
  * (NULL when written as sha256:/spki-sha256:). */
 typedef struct cfaop_pin {
@@ -37,6 +49,7 @@ typedef struct cfaop_policy {
     int id;                            /* for logs and dumps */
     apr_array_header_t *anchor_files;  /* const cfaop_certfile * */
     apr_array_header_t *pins;          /* cfaop_pin */
+    apr_array_header_t *crls;          /* cfaop_crlref */
 } cfaop_policy;
 
 typedef struct cfaop_registry cfaop_registry;
@@ -53,14 +66,28 @@ const cfaop_certfile *cfaop_registry_file(cfaop_registry *reg, apr_pool_t *ptemp
                                           const char *arg, int allow_builtin,
                                           int *fresh, const char **err);
 
-/* The shared policy for these anchors and pins (both arrays may be NULL). */
+/* Loads (or finds) a CRL file named by a directive (a path relative to
+ * ServerRoot). *fresh as for certificate files. */
+const cfaop_crlfile *cfaop_registry_crlfile(cfaop_registry *reg, apr_pool_t *ptemp,
+                                            const char *arg, int *fresh,
+                                            const char **err);
+
+/* The shared policy for these anchors, pins and CRLs (each array may be
+ * NULL). A CRL no anchor of the policy signed is an error. */
 const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
                                           const apr_array_header_t *anchor_files,
                                           const apr_array_header_t *pins,
+                                          const apr_array_header_t *crls,
                                           const char **err);
 
-/* How many distinct files and policies this generation holds. */
-void cfaop_registry_counts(const cfaop_registry *reg, int *files, int *policies);
+/* This system's trust store, loaded on first use for this configuration
+ * (NULL when it cannot be read). */
+X509_STORE *cfaop_registry_system_store(cfaop_registry *reg);
+
+/* How many distinct certificate files, CRL files and policies this
+ * generation holds. */
+void cfaop_registry_counts(const cfaop_registry *reg, int *files, int *crlfiles,
+                           int *policies);
 
 /* This generation's policies, in the order of their ids (const cfaop_policy *). */
 const apr_array_header_t *cfaop_registry_policies(const cfaop_registry *reg);
@@ -71,5 +98,10 @@ typedef void cfaop_registry_cert_fn(void *baton, X509 *x, int pin,
                                     const cfaop_certfile *file);
 void cfaop_registry_each_cert(const cfaop_registry *reg, cfaop_registry_cert_fn *fn,
                               void *baton);
+
+/* Every CRL of every policy, once per policy. */
+typedef void cfaop_registry_crl_fn(void *baton, X509_CRL *crl, const cfaop_crlfile *file);
+void cfaop_registry_each_crl(const cfaop_registry *reg, cfaop_registry_crl_fn *fn,
+                             void *baton);
 
 #endif /* CFAOP_REGISTRY_H */

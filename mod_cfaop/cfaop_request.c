@@ -1,6 +1,8 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 #include "apr_strings.h"
 
+#include <openssl/crypto.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -31,7 +33,12 @@ static const char *cfaop_request_detail(request_rec *r, const cfaop_decision *d)
 {
     const aop_result *res = &d->peer.result;
 
-    if (res->verdict == AOP_VERDICT_UNTRUSTED) {
+    if (res->verdict == AOP_VERDICT_UNSUPPORTED_ALGORITHM) {
+        return apr_psprintf(r->pool, " (%s is not supported by %s; ML-DSA needs "
+                            "OpenSSL 3.5)", res->chain.unsupported,
+                            OpenSSL_version(OPENSSL_VERSION));
+    }
+    if (res->verdict == AOP_VERDICT_UNTRUSTED || res->verdict == AOP_VERDICT_REVOKED) {
         return apr_psprintf(r->pool, " (%s, depth %d)",
                             X509_verify_cert_error_string(res->chain.error),
                             res->chain.depth);

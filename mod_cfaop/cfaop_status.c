@@ -26,7 +26,8 @@
  * each. An unlisted reason counts as "other": labels stay bounded. */
 static const char *const cfaop_status_reasons[] = {
     "no-certificate", "untrusted", "pin-mismatch", "expired", "not-yet-valid",
-    "misdirected", "no-tls", "not-configured", "internal-error", "other"
+    "revoked", "unsupported-algorithm", "misdirected", "no-tls", "not-configured",
+    "internal-error", "other"
 };
 #define CFAOP_STATUS_NREASONS \
     ((int)(sizeof(cfaop_status_reasons) / sizeof(cfaop_status_reasons[0])))
@@ -235,6 +236,23 @@ static void cfaop_status_cert_gauge(void *baton, X509 *x, int pin,
     free(subject);
 }
 
+static void cfaop_status_crl_gauge(void *baton, X509_CRL *crl, const cfaop_crlfile *file)
+{
+    request_rec *r = ((cfaop_status_certs *)baton)->r;
+    const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+    char *issuer;
+    time_t t;
+
+    if (!next || aop_time_epoch(next, &t) != 0) {
+        return;
+    }
+    issuer = aop_name_rfc2253(X509_CRL_get_issuer(crl));
+    ap_rprintf(r, "cfaop_crl_next_update_timestamp_seconds{issuer=\"%s\",source=\"%s\"} "
+               "%" APR_INT64_T_FMT "\n", cfaop_status_label(r->pool, issuer ? issuer : ""),
+               cfaop_status_label(r->pool, file->name), (apr_int64_t)t);
+    free(issuer);
+}
+
 static void cfaop_status_prometheus(request_rec *r)
 {
     cfaop_registry *reg = cfaop_registry_get(r->server->process->pconf);
@@ -282,6 +300,10 @@ static void cfaop_status_prometheus(request_rec *r)
     cs.r = r;
     cs.seen = apr_hash_make(r->pool);
     cfaop_registry_each_cert(reg, cfaop_status_cert_gauge, &cs);
+    ap_rputs("# HELP cfaop_crl_next_update_timestamp_seconds nextUpdate of each CRL of "
+             "the loaded policies: past it, its CA's certificates are refused.\n"
+             "# TYPE cfaop_crl_next_update_timestamp_seconds gauge\n", r);
+    cfaop_registry_each_crl(reg, cfaop_status_crl_gauge, &cs);
 }
 
 int cfaop_status_handler(request_rec *r)

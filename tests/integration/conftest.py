@@ -30,6 +30,7 @@ HOSTNAMES = [
     "gate.test", "e.test", "h.e.test", "r.test", "o.test", "v.test", "vo.test",
     "ed.test", "o2.test", "v2.test", "wz.test", "wh.test", "h.wh.test", "d.test", "h.d.test",
     "admin.test", "ip.test", "h.ip.test", "rip.test", "noe.test",
+    "rv.test", "h.rv.test",
     "*.scale.test",
 ]
 

@@ -1079,6 +1079,9 @@ static void test_verdict_reasons(void **state)
     assert_string_equal(aop_verdict_reason(AOP_VERDICT_UNTRUSTED), "untrusted");
     assert_string_equal(aop_verdict_reason(AOP_VERDICT_PIN_MISMATCH), "pin-mismatch");
     assert_string_equal(aop_verdict_reason(AOP_VERDICT_INTERNAL), "internal-error");
+    assert_string_equal(aop_verdict_reason(AOP_VERDICT_REVOKED), "revoked");
+    assert_string_equal(aop_verdict_reason(AOP_VERDICT_UNSUPPORTED_ALGORITHM),
+                        "unsupported-algorithm");
     assert_string_equal(aop_verdict_reason((aop_verdict)99), "internal-error");
 }
 
@@ -1255,15 +1258,22 @@ static void test_policy_known_chain(void **state)
     aop_policy *anchored = policy_new(&fx->pki.root.x, 1, NULL, 0);
     aop_policy *pinned = policy_new(&fx->pki.root.x, 1, &pin, 1);
     aop_policy *pins_only = policy_new(NULL, 0, &pin, 1);
-    const aop_chain_result revoked = { X509_V_ERR_CERT_REVOKED, 1, 0, 0 };
-    const aop_chain_result ok = { X509_V_OK, 0, 0, 0 };
+    const aop_chain_result revoked = { X509_V_ERR_CERT_REVOKED, 1, 0, 0, "" };
+    const aop_chain_result bad_sig = { X509_V_ERR_CERT_SIGNATURE_FAILURE, 1, 0, 0, "" };
+    const aop_chain_result no_alg = { X509_V_ERR_CERT_SIGNATURE_FAILURE, 0, 0, 0, "ML-DSA-44" };
+    const aop_chain_result ok = { X509_V_OK, 0, 0, 0, "" };
     aop_result res;
 
     /* A failure is reported although the chain itself is good. */
-    res = judge(anchored, fx->pki.leaf.x, NULL, fx->pki.now, &revoked);
+    res = judge(anchored, fx->pki.leaf.x, NULL, fx->pki.now, &bad_sig);
     assert_verdict(AOP_VERDICT_UNTRUSTED, res.verdict);
-    assert_int_equal(res.chain.error, X509_V_ERR_CERT_REVOKED);
+    assert_int_equal(res.chain.error, X509_V_ERR_CERT_SIGNATURE_FAILURE);
     assert_int_equal(res.chain.depth, 1);
+    /* Revocation and an algorithm OpenSSL lacks have their own verdicts. */
+    assert_verdict(AOP_VERDICT_REVOKED,
+                   judge(anchored, fx->pki.leaf.x, NULL, fx->pki.now, &revoked).verdict);
+    assert_verdict(AOP_VERDICT_UNSUPPORTED_ALGORITHM,
+                   judge(anchored, fx->pki.leaf.x, NULL, fx->pki.now, &no_alg).verdict);
     /* A success is not re-checked: this leaf would not verify here. */
     assert_verdict(AOP_VERDICT_OK,
                    judge(anchored, fx->pki.foreign_leaf.x, NULL, fx->pki.now, &ok).verdict);
@@ -1329,7 +1339,7 @@ static void test_policy_now(void **state)
 static aop_chain_result verify_chain(const aop_policy *p, X509 *leaf,
                                      STACK_OF(X509) *untrusted, time_t now)
 {
-    aop_chain_result r = { -12345, -12345, 0, 0 };
+    aop_chain_result r = { -12345, -12345, 0, 0, "" };
 
     aop_policy_verify_chain(p, leaf, untrusted, now, TEST_AUTH_LEVEL, &r);
     return r;
@@ -1405,10 +1415,122 @@ static void test_policy_verify_chain_security_level(void **state)
     aop_policy_free(p);
 }
 
+/* CRLs: loading, signature by an anchor, revoked leaf and intermediate,
+ * revoked intermediate anchor, a CA without CRL, an expired CRL. */
+static void test_policy_crls(void **state)
+{
+    fixture *fx = *state;
+    time_t now = fx->pki.now;
+    X509 *anchors[2] = { fx->pki.root.x, fx->pki.inter.x };
+    X509_CRL *root_revokes_inter = tp_crl(&fx->pki.root, &fx->pki.inter.x, 1,
+                                          now - TP_DAY, now + TP_DAY);
+    X509_CRL *root_revokes_leaf = tp_crl(&fx->pki.root, &fx->pki.leaf.x, 1,
+                                         now - TP_DAY, now + TP_DAY);
+    X509_CRL *root_empty_expired = tp_crl(&fx->pki.root, NULL, 0, now - 3 * TP_DAY,
+                                          now - TP_DAY);
+    X509_CRL *foreign = tp_crl(&fx->pki.foreign_ca, NULL, 0, now - TP_DAY, now + TP_DAY);
+    STACK_OF(X509) *sent = chain_of(fx->pki.inter.x);
+    aop_policy *p;
+    aop_error err = { "" };
+    aop_chain_result r;
+    STACK_OF(X509_CRL) *loaded = NULL;
+    char path[TP_PATHLEN];
+
+    assert_non_null(root_revokes_inter);
+    /* Loading: every CRL of a file, none is an error. */
+    assert_int_equal(tp_write_crls(fx->dir, "two.crl", &root_revokes_inter, 1, path), 0);
+    assert_int_equal(aop_crl_load_file(path, &loaded, &err), 0);
+    assert_int_equal(sk_X509_CRL_num(loaded), 1);
+    aop_crls_free(loaded);
+    assert_int_equal(tp_write_certs(fx->dir, "cert-not-crl.pem", &fx->pki.root.x, 1, NULL,
+                                    path), 0);
+    assert_int_equal(aop_crl_load_file(path, &loaded, &err), -1);
+    assert_contains(err.msg, "no PEM CRL found");
+
+    /* A CRL of a CA that is no anchor of the policy is refused. */
+    p = policy_new(anchors, 1, NULL, 0);
+    assert_int_equal(aop_policy_add_crl(p, foreign, &err), -1);
+    assert_contains(err.msg, "not issued and signed by a trust anchor");
+    /* A revoked leaf: refused as revoked; its CA-less intermediate path too. */
+    assert_int_equal(aop_policy_add_crl(p, root_revokes_leaf, &err), 0);
+    aop_policy_verify_chain(p, fx->pki.leaf.x, NULL, now, TEST_AUTH_LEVEL, &r);
+    assert_chain(X509_V_ERR_CERT_REVOKED, 0, r);
+    assert_verdict(AOP_VERDICT_REVOKED, verdict(fx, p, fx->pki.leaf.x));
+    assert_verdict(AOP_VERDICT_OK, verdict(fx, p, fx->pki.reissued.x));
+    /* The intermediate has no CRL of its own: not checked, not refused. */
+    assert_verdict(AOP_VERDICT_OK,
+                   judge(p, fx->pki.leaf_inter.x, sent, now, NULL).verdict);
+    aop_policy_free(p);
+
+    /* A revoked intermediate, sent by the client or listed as an anchor. */
+    p = policy_new(anchors, 1, NULL, 0);
+    assert_int_equal(aop_policy_add_crl(p, root_revokes_inter, &err), 0);
+    assert_verdict(AOP_VERDICT_REVOKED, judge(p, fx->pki.leaf_inter.x, sent, now,
+                                              NULL).verdict);
+    aop_policy_free(p);
+    p = policy_new(anchors, 2, NULL, 0);
+    assert_int_equal(aop_policy_add_crl(p, root_revokes_inter, &err), 0);
+    aop_policy_verify_chain(p, fx->pki.leaf_inter.x, NULL, now, TEST_AUTH_LEVEL, &r);
+    assert_chain(X509_V_ERR_CERT_REVOKED, 1, r);
+    /* ...while what the root signed directly still passes. */
+    assert_verdict(AOP_VERDICT_OK, verdict(fx, p, fx->pki.leaf.x));
+    aop_policy_free(p);
+
+    /* A CRL past its nextUpdate: its CA's certificates are refused. */
+    p = policy_new(anchors, 1, NULL, 0);
+    assert_int_equal(aop_policy_add_crl(p, root_empty_expired, &err), 0);
+    aop_policy_verify_chain(p, fx->pki.leaf.x, NULL, now, TEST_AUTH_LEVEL, &r);
+    assert_chain(X509_V_ERR_CRL_HAS_EXPIRED, 0, r);
+    assert_verdict(AOP_VERDICT_UNTRUSTED, verdict(fx, p, fx->pki.leaf.x));
+    aop_policy_free(p);
+
+    sk_X509_free(sent);
+    X509_CRL_free(root_revokes_inter);
+    X509_CRL_free(root_revokes_leaf);
+    X509_CRL_free(root_empty_expired);
+    X509_CRL_free(foreign);
+}
+
+/* Anchors that cannot be right, and algorithms this OpenSSL lacks. */
+static void test_cert_hygiene(void **state)
+{
+    fixture *fx = *state;
+    STACK_OF(X509) *roots = NULL;
+    X509_STORE *system;
+    X509 *cf = cloudflare_ca();
+    aop_error err = { "" };
+    char what[AOP_ALGORITHM_LEN];
+    int i;
+
+    assert_int_equal(aop_pem_load_mem(aop_cloudflare_origin_ca_pem,
+                                      strlen(aop_cloudflare_origin_ca_pem), "roots",
+                                      &roots, &err), 0);
+    assert_int_equal(sk_X509_num(roots), 2);
+    for (i = 0; i < sk_X509_num(roots); i++) {
+        assert_true(aop_cert_is_cloudflare_origin_ca(sk_X509_value(roots, i)));
+        assert_true(aop_cert_algorithms_supported(sk_X509_value(roots, i), what,
+                                                  sizeof(what)));
+    }
+    /* The origin-pull CA is the right one; test CAs are neither. */
+    assert_false(aop_cert_is_cloudflare_origin_ca(cf));
+    assert_false(aop_cert_is_cloudflare_origin_ca(fx->pki.root.x));
+    system = aop_system_store_load();
+    assert_non_null(system);
+    assert_false(aop_store_has_cert(system, fx->pki.root.x));
+    assert_false(aop_store_has_cert(system, cf));
+    /* A store holds what was added to it. */
+    assert_int_equal(X509_STORE_add_cert(system, fx->pki.root.x), 1);
+    assert_true(aop_store_has_cert(system, fx->pki.root.x));
+    assert_false(aop_store_has_cert(NULL, fx->pki.root.x));
+    X509_STORE_free(system);
+    aop_certs_free(roots);
+    X509_free(cf);
+}
+
 /* The error a TLS layer reports for each verdict (SSL_CLIENT_VERIFY). */
 static void test_result_x509_error(void **state)
 {
-    aop_result res = { AOP_VERDICT_OK, { X509_V_OK, 0, 0, 0 } };
+    aop_result res = { AOP_VERDICT_OK, { X509_V_OK, 0, 0, 0, "" } };
 
     (void)state;
     assert_int_equal(aop_result_x509_error(&res), X509_V_OK);
@@ -1420,6 +1542,10 @@ static void test_result_x509_error(void **state)
     assert_int_equal(aop_result_x509_error(&res), X509_V_ERR_CERT_NOT_YET_VALID);
     res.verdict = AOP_VERDICT_PIN_MISMATCH;
     assert_int_equal(aop_result_x509_error(&res), X509_V_ERR_CERT_REJECTED);
+    res.verdict = AOP_VERDICT_REVOKED;
+    assert_int_equal(aop_result_x509_error(&res), X509_V_ERR_CERT_REVOKED);
+    res.verdict = AOP_VERDICT_UNSUPPORTED_ALGORITHM;
+    assert_int_equal(aop_result_x509_error(&res), X509_V_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM);
     res.verdict = AOP_VERDICT_UNTRUSTED;
     res.chain.error = X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
     assert_int_equal(aop_result_x509_error(&res), X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
@@ -1647,6 +1773,8 @@ int main(void)
         T(test_policy_verify_chain_success_details),
         T(test_policy_verify_chain_security_level),
         T(test_result_x509_error),
+        T(test_policy_crls),
+        T(test_cert_hygiene),
     };
     const struct CMUnitTest hostname[] = {
         T(test_hostname_normalize),

@@ -256,6 +256,48 @@ int tp_write_certs(const char *dir, const char *name, X509 *const *certs, int n,
     return tp_close(bio, ok);
 }
 
+X509_CRL *tp_crl(const tp_cert *issuer, X509 *const *revoked, int n, time_t last,
+                 time_t next)
+{
+    X509_CRL *crl = X509_CRL_new();
+    ASN1_TIME *t_last = ASN1_TIME_set(NULL, last), *t_next = ASN1_TIME_set(NULL, next);
+    int i, ok = crl && t_last && t_next
+        && X509_CRL_set_version(crl, 1)
+        && X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer->x))
+        && X509_CRL_set1_lastUpdate(crl, t_last)
+        && X509_CRL_set1_nextUpdate(crl, t_next);
+
+    for (i = 0; ok && i < n; i++) {
+        X509_REVOKED *r = X509_REVOKED_new();
+
+        ok = r && X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked[i]))
+             && X509_REVOKED_set_revocationDate(r, t_last) && X509_CRL_add0_revoked(crl, r);
+        if (!ok) {
+            X509_REVOKED_free(r);
+        }
+    }
+    ok = ok && X509_CRL_sort(crl) && X509_CRL_sign(crl, issuer->key, EVP_sha256());
+    ASN1_TIME_free(t_last);
+    ASN1_TIME_free(t_next);
+    if (!ok) {
+        X509_CRL_free(crl);
+        return NULL;
+    }
+    return crl;
+}
+
+int tp_write_crls(const char *dir, const char *name, X509_CRL *const *crls, int n,
+                  char path[TP_PATHLEN])
+{
+    BIO *bio = tp_create(dir, name, path);
+    int i, ok = bio != NULL;
+
+    for (i = 0; ok && i < n; i++) {
+        ok = PEM_write_bio_X509_CRL(bio, crls[i]) == 1;
+    }
+    return tp_close(bio, ok);
+}
+
 int tp_write_key(const char *dir, const char *name, EVP_PKEY *key,
                  const char *pass, int traditional, char path[TP_PATHLEN])
 {

@@ -74,6 +74,13 @@ int tp_write_text(const char *dir, const char *name, const char *text,
 /* Writes certs[0..n-1] as PEM, then `trailer` when not NULL. 0 or -1. */
 int tp_write_certs(const char *dir, const char *name, X509 *const *certs, int n,
                    const char *trailer, char path[TP_PATHLEN]);
+/* A CRL of `issuer` listing `revoked` (n of them), valid from last to next. */
+X509_CRL *tp_crl(const tp_cert *issuer, X509 *const *revoked, int n, time_t last,
+                 time_t next);
+/* Writes crls[0..n-1] as PEM. 0 or -1. */
+int tp_write_crls(const char *dir, const char *name, X509_CRL *const *crls, int n,
+                  char path[TP_PATHLEN]);
+
 /* Writes `key` as PEM; encrypted with AES-256 under `pass` when not NULL,
  * in the PKCS#8 or the traditional ("Proc-Type: 4,ENCRYPTED") form. */
 int tp_write_key(const char *dir, const char *name, EVP_PKEY *key,
