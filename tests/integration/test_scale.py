@@ -14,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from harness.conf import Site
+from harness.settings import MEMORY_MEASURED
 from harness.pki import _name
 
 VHOSTS = 1_000
@@ -78,7 +79,7 @@ def test_a_thousand_vhosts_share_one_copy_of_a_ca_file(server_factory, pki):
     summary = env.log.wait_for(r"CFAOP00006: ")
     assert summary and f"{VHOSTS} of {VHOSTS + 1} virtual hosts enabled; 1 certificate " \
         "files, 1 CRL files and 1 policies loaded" in summary[-1], summary
-    assert rss - rss_plain < MAX_EXTRA_RSS_KB, (rss_plain, rss)
+    assert rss - rss_plain < MAX_EXTRA_RSS_KB or not MEMORY_MEASURED, (rss_plain, rss)
 
     # And the shared policy is the one enforced, on the last vhost as on the first.
     last = f"v{VHOSTS - 1}.scale.test"
