@@ -3,21 +3,17 @@
 Each test gets a fresh fake Cloudflare API (tests/tool/fakecf) with one zone,
 example.com, and one API token, and a `run` helper that starts the cfaop
 binary against it. The token travels in the environment (or a token file),
-never in argv. Certificates are made per run with python3-cryptography.
+never in argv. Certificates are made per test by the shared PKI (tests/lib/pki.py).
 """
 
-import datetime
-import hashlib
 import os
 import secrets
 import subprocess
 import sys
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from lib.pki import PKI
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -40,72 +36,6 @@ SCRUBBED = ("CLOUDFLARE_API_TOKEN", "CF_API_TOKEN", "CLOUDFLARE_API_KEY", "CF_AP
             "XDG_STATE_HOME")
 
 
-# --------------------------------------------------------------------------
-# certificates
-
-class Pki:
-    """A throwaway CA and leaves signed by it, written to files."""
-
-    def __init__(self, directory):
-        self.dir = str(directory)
-        os.makedirs(self.dir, exist_ok=True)
-        self.ca_key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.utcnow()
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cfaop test client CA")])
-        self.ca = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(self.ca_key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(self.ca_key, hashes.SHA256())
-        )
-        self.count = 0
-
-    def leaf(self, cn="client", days=365, expired=False, is_ca=False, self_signed=False):
-        """Write a certificate and its key; returns a Leaf."""
-        self.count += 1
-        key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.utcnow()
-        if expired:
-            nb, na = now - datetime.timedelta(days=400), now - datetime.timedelta(days=2)
-        else:
-            nb, na = now - datetime.timedelta(days=1), now + datetime.timedelta(days=days)
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "%s-%d" % (cn, self.count))])
-        issuer_name, signer = (subject, key) if (self_signed or is_ca) else (self.ca.subject, self.ca_key)
-        builder = (
-            x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(nb).not_valid_after(na)
-            .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
-        )
-        if not is_ca:
-            builder = builder.add_extension(
-                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        cert = builder.sign(signer, hashes.SHA256())
-        return Leaf(self.dir, "%s-%d" % (cn, self.count), cert, key)
-
-
-class Leaf:
-    def __init__(self, directory, name, cert, key):
-        self.cert_obj = cert
-        self.cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
-        self.key_pem = key.private_bytes(serialization.Encoding.PEM,
-                                         serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption()).decode()
-        self.sha256 = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-        self.cert = os.path.join(directory, name + ".pem")
-        self.key = os.path.join(directory, name + ".key")
-        with open(self.cert, "w") as f:
-            f.write(self.cert_pem)
-        with open(self.key, "w") as f:
-            f.write(self.key_pem)
-        os.chmod(self.key, 0o600)
-
-    def args(self):
-        return ["--cert", self.cert, "--key", self.key]
-
-
 @pytest.fixture(scope="session")
 def cfaop_bin():
     # A missing binary is a failure, never a skip.
@@ -116,7 +46,8 @@ def cfaop_bin():
 
 @pytest.fixture
 def pki(tmp_path):
-    return Pki(tmp_path / "pki")
+    """The shared test PKI; pki.leaf() makes a client certificate and its key files."""
+    return PKI(str(tmp_path / "pki"))
 
 
 # --------------------------------------------------------------------------

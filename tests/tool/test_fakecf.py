@@ -18,7 +18,8 @@ import uuid
 
 import pytest
 
-from fakecf import FakeCloudflare, make_ca, make_cert
+from fakecf import FakeCloudflare
+from lib.pki import PKI, name
 
 TOKEN = "tok-rw-0123456789abcdefghijklmnopqrstuv"
 
@@ -83,13 +84,19 @@ def zone(cf):
 
 
 @pytest.fixture(scope="module")
-def ca():
-    return make_ca(cn="Customer AOP CA")
+def pki(tmp_path_factory):
+    """One PKI for this module's certificates (the uploads' answers are checked against them)."""
+    return PKI(str(tmp_path_factory.mktemp("pki")))
 
 
 @pytest.fixture(scope="module")
-def leaf(ca):
-    return make_cert(cn="origin-pull.example.com", issuer=ca)
+def ca(pki):
+    return pki.issue("customer_ca", name("Customer AOP CA", "cfaop tests"), ca=True, days=3650)
+
+
+@pytest.fixture(scope="module")
+def leaf(pki, ca):
+    return pki.issue("leaf", name("origin-pull.example.com", "cfaop tests"), ca)
 
 
 def error_codes(body):
@@ -317,7 +324,7 @@ def test_zone_level_enablement(cf, api, zone):
 # --------------------------------------------------------------------------
 
 
-def test_zone_cert_upload_fields(cf, api, zone, ca, leaf):
+def test_zone_cert_upload_fields(cf, api, zone, ca, leaf, pki):
     status, body, _, text = upload(api, zone, leaf)
     assert status == 200, body
     r = body["result"]
@@ -325,13 +332,13 @@ def test_zone_cert_upload_fields(cf, api, zone, ca, leaf):
                       "uploaded_on", "updated_at", "expires_on"}
     assert uuid.UUID(r["id"]).version == 4 and len(r["id"]) == 36
     assert r["status"] == "pending_deployment"
-    assert r["issuer"] == "CN=Customer AOP CA,O=cfaop tests"
+    assert r["issuer"] == "CN=Customer AOP CA,O=cfaop tests,C=US"
     assert r["signature"] == "ECDSA-SHA256"
     assert r["serial_number"] == str(leaf.cert.serial_number)
     assert r["certificate"] == leaf.cert_pem.rstrip()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", r["uploaded_on"])
     assert r["expires_on"] == leaf.cert.not_valid_after.strftime("%Y-%m-%dT%H:%M:%SZ")
-    rsa = make_cert(key_type="rsa")
+    rsa = pki.leaf(self_signed=True, key_type="rsa")
     assert upload(api, zone, rsa)[1]["result"]["signature"] == "SHA256-RSA"
 
 
@@ -369,9 +376,9 @@ def test_upload_is_not_deduplicated(cf, api, zone, leaf):
     assert body["result_info"]["count"] == 2 and body["result_info"]["total_count"] == 2
 
 
-def test_upload_validation(api, zone, leaf, ca):
-    other_key = make_cert().key_pem
-    expired = make_cert(days=-1)
+def test_upload_validation(api, zone, leaf, ca, pki):
+    other_key = pki.leaf(self_signed=True).key_pem
+    expired = pki.leaf(self_signed=True, days=-1)
     cases = [
         ({"certificate": leaf.cert_pem}, 1400),
         ({"certificate": 5, "private_key": leaf.key_pem}, 1400),
@@ -424,8 +431,8 @@ def test_failed_deployment_stays_and_can_be_deleted(cf, api, zone, leaf):
     assert api.call("DELETE", zpath(zone, "/" + bad))[1]["result"]["status"] == "pending_deletion"
 
 
-def test_force_cert_status_and_planted_certs(cf, api, zone, leaf):
-    expired = make_cert(days=-5)
+def test_force_cert_status_and_planted_certs(cf, api, zone, leaf, pki):
+    expired = pki.leaf(self_signed=True, days=-5)
     cid = cf.add_zone_cert(zone, expired.cert_pem, expired.key_pem)  # planting skips upload checks
     got = api.call("GET", zpath(zone, "/" + cid))[1]["result"]
     assert got["status"] == "active" and got["expires_on"] < time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -471,9 +478,9 @@ def test_hostname_cert_must_be_a_leaf(api, zone, ca):
     assert api.call("POST", zpath(zone), {"certificate": ca.cert_pem, "private_key": ca.key_pem})[0] == 200
 
 
-def test_hostname_cert_limit_is_ten_per_zone(cf, api, zone):
+def test_hostname_cert_limit_is_ten_per_zone(cf, api, zone, pki):
     cf.set_activation(gets=0)
-    certs = [make_cert(cn="h%d.example.com" % i) for i in range(11)]
+    certs = [pki.leaf("h%d.example.com" % i, self_signed=True) for i in range(11)]
     ids = [upload(api, zone, c, kind="hostname")[1]["result"]["id"] for c in certs[:10]]
     status, body, _, _ = upload(api, zone, certs[10], kind="hostname")
     assert_failure(status, body, 400, 1406)
@@ -598,9 +605,9 @@ def test_hundred_associations_per_certificate(cf, api, zone, leaf):
     assert put_hostnames(api, zone, items[100])[0] == 200
 
 
-def test_reassociation_moves_hostname_to_new_cert(cf, api, zone, leaf):
+def test_reassociation_moves_hostname_to_new_cert(cf, api, zone, leaf, pki):
     old = cf.add_hostname_cert(zone, leaf.cert_pem, leaf.key_pem)
-    new_ck = make_cert(cn="new.example.com")
+    new_ck = pki.leaf("new.example.com", self_signed=True)
     new = cf.add_hostname_cert(zone, new_ck.cert_pem, new_ck.key_pem)
     cf.set_association(zone, "app.example.com", old)
     a = put_hostnames(api, zone, item("app.example.com", new))[1]["result"][0]
