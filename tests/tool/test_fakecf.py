@@ -791,3 +791,94 @@ def test_stop_frees_the_port(tmp_path):
     fake.stop()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+# --------------------------------------------------------------------------
+# DNS records (D1) and the test-only edge endpoint (E1)
+# --------------------------------------------------------------------------
+
+
+def test_dns_records_envelope_filters_and_pages(cf, api, zone):
+    for i in range(7):
+        cf.add_dns_record(zone, "h%d.example.com" % i, "A", "192.0.2.%d" % i)
+    cf.add_dns_record(zone, "www.example.com", "AAAA", "2001:db8::1", proxied=False)
+    cf.add_dns_record(zone, "Cdn.Example.com.", "CNAME", "origin.example.net")
+    status, body, _, _ = api.call("GET", "/zones/%s/dns_records?per_page=5" % zone)
+    assert status == 200 and body["success"] is True
+    assert body["result_info"] == {"page": 1, "per_page": 5, "count": 5, "total_count": 9,
+                                   "total_pages": 2}
+    rec = body["result"][0]
+    assert set(rec) >= {"id", "zone_id", "zone_name", "name", "type", "content", "proxiable",
+                        "proxied", "ttl", "created_on", "modified_on"}
+    assert rec["zone_name"] == "example.com" and re.fullmatch(r"[0-9a-f]{32}", rec["id"])
+    page2 = api.call("GET", "/zones/%s/dns_records?per_page=5&page=2" % zone)[1]
+    assert page2["result_info"]["count"] == 4
+    names = [r["name"] for r in body["result"] + page2["result"]]
+    assert len(set(names)) == 9 and "cdn.example.com" in names
+    proxied = api.call("GET", "/zones/%s/dns_records?proxied=true" % zone)[1]["result"]
+    assert len(proxied) == 8 and all(r["proxied"] for r in proxied)
+    aaaa = api.call("GET", "/zones/%s/dns_records?type=AAAA" % zone)[1]["result"]
+    assert [r["content"] for r in aaaa] == ["2001:db8::1"]
+    assert api.call("GET", "/zones/%s/dns_records?page=x" % zone)[0] == 400
+    # Without credentials: the usual auth error.
+    assert api.call("GET", "/zones/%s/dns_records" % zone, token=None)[0] == 400
+
+
+def _edge(cf, zone, host):
+    ctx = ssl.create_default_context(cafile=cf.ca_file)
+    conn = http.client.HTTPSConnection("127.0.0.1", cf.port, context=ctx, timeout=10)
+    conn.request("GET", "/_fake/edge/%s/%s" % (zone, host))
+    resp = conn.getresponse()
+    body = json.loads(resp.read().decode())
+    conn.close()
+    assert resp.status == 200
+    assert body == cf.edge_presents(zone, host)
+    return body
+
+
+def test_edge_precedence_hostname_zone_global(cf, zone, pki, ca):
+    cf.set_activation(gets=0)
+    host = "app.example.com"
+    assert _edge(cf, zone, host)["level"] == "none"
+    with cf.app.lock:
+        cf.app.zones[zone].tls_client_auth = "on"
+    assert _edge(cf, zone, host)["level"] == "global"
+    assert _edge(cf, zone, host)["certificate"] is None
+    old = pki.issue("edge_z1", name("z1", "cfaop tests"), ca)
+    new = pki.issue("edge_z2", name("z2", "cfaop tests"), ca)
+    z1 = cf.add_zone_cert(zone, old.cert_pem, old.key_pem)
+    assert _edge(cf, zone, host)["level"] == "global"  # zone-level still off
+    with cf.app.lock:
+        cf.app.zones[zone].aop_enabled = True
+    assert (_edge(cf, zone, host)["level"], _edge(cf, zone, host)["cert_id"]) == ("zone", z1)
+    time.sleep(0.001)
+    z2 = cf.add_zone_cert(zone, new.cert_pem, new.key_pem)
+    assert _edge(cf, zone, host)["cert_id"] == z2  # the most recently uploaded active one
+    cf.force_cert_status(z2, "deployment_timed_out")
+    assert _edge(cf, zone, host)["cert_id"] == z1
+    h = pki.issue("edge_h", name(host, "cfaop tests"), ca)
+    hid = cf.add_hostname_cert(zone, h.cert_pem, h.key_pem)
+    cf.force_cert_status(hid, "pending_deployment")
+    cf.set_association(zone, host, hid, enabled=True)
+    assert _edge(cf, zone, host)["level"] == "zone"  # its certificate is not active yet
+    cf.force_cert_status(hid, "active")
+    got = _edge(cf, zone, host)
+    assert (got["level"], got["cert_id"], got["certificate"]) == ("hostname", hid,
+                                                                  h.cert_pem.rstrip())
+    assert _edge(cf, zone, "other.example.com")["cert_id"] == z1
+    cf.set_association(zone, host, hid, enabled=False)
+    assert _edge(cf, zone, host)["level"] == "none"
+    with cf.app.lock:
+        cf.app.zones[zone].ssl = "flexible"
+    assert _edge(cf, zone, "other.example.com")["level"] == "none"
+
+
+def test_edge_reads_advance_no_lifecycle(cf, zone, leaf):
+    cf.set_activation(gets=3)
+    with cf.app.lock:
+        cf.app.zones[zone].aop_enabled = True
+    cid = cf.add_zone_cert(zone, leaf.cert_pem, leaf.key_pem, status="pending_deployment")
+    for _ in range(5):
+        assert _edge(cf, zone, "www.example.com")["level"] == "none"
+    assert [c["status"] for c in cf.state()["zone_certs"] if c["id"] == cid] == \
+        ["pending_deployment"]

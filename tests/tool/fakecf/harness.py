@@ -126,6 +126,21 @@ class FakeCloudflare:
                 raise ValueError("status must be one of %s" % (STATUSES,))
             self.app.apply_association(zone_id, hostname.lower(), cert, enabled, status=status)
 
+    def add_dns_record(self, zone_id, name, rtype, content, proxied=True, ttl=1):
+        """Plant a DNS record (A, AAAA, CNAME...); returns its id."""
+        with self.app.lock:
+            self._zone(zone_id)
+            return self.app.add_dns_record(zone_id, name, rtype.upper(), content, proxied, ttl)
+
+    def edge_presents(self, zone_id, hostname):
+        """TEST-ONLY (not a real API): what Cloudflare's edge presents to the
+        origin for HOSTNAME right now, by Cloudflare's precedence; the same
+        answer as GET edge_url(zone_id, hostname). See server.py E1."""
+        return self.app.edge_presents(zone_id, hostname)
+
+    def edge_url(self, zone_id, hostname):
+        return "https://127.0.0.1:%d/_fake/edge/%s/%s" % (self.port, zone_id, hostname)
+
     def _zone(self, zone_id):
         if zone_id not in self.app.zones:
             raise KeyError("unknown zone %s" % zone_id)
