@@ -263,10 +263,16 @@ static void tool_probe_one(tool_probe_run *run, const char *host,
                json_is_true(json_object_get(server, "verified")) ? "verified"
                : unverified ? "NOT verified (Full mode accepts it)"
                             : "NOT verified");
-    if (!none) {
-        res = json_pack("{s:s, s:s, s:o, s:b}", "hostname", host, "origin",
-                        where + strlen(host) + 5, "server_certificate", server,
-                        "ok", 0);
+    if (none && tool_outcome_is(none, "error")) {
+        tool_error("%s: the origin could not be probed: %s", where,
+                   tool_json_show(none, "detail"));
+        run->failed = 1;
+    }
+    if (!none || tool_outcome_is(none, "error")) {
+        res =
+            json_pack("{s:s, s:s, s:o, s:o?, s:b}", "hostname", host, "origin",
+                      where + strlen(host) + 5, "server_certificate", server,
+                      "no_certificate", none, "ok", 0);
         json_array_append_new(run->results, res);
         return;
     }
@@ -294,12 +300,13 @@ static void tool_probe_one(tool_probe_run *run, const char *host,
         tool_error("%s: origin open: it serves pulls that bypass Cloudflare",
                    where);
     }
+    else if (tool_outcome_is(fake, "error")
+             || (real && tool_outcome_is(real, "error"))) {
+        tool_error("%s: the origin could not be probed", where);
+    }
     else if (real && !tool_outcome_is(real, "served")) {
         tool_error("%s: the origin refuses the real certificate (%s)", where,
                    tool_json_show(real, "detail"));
-    }
-    else if (!ok) {
-        tool_error("%s: the origin could not be probed", where);
     }
     run->failed |= !ok;
     res = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o?, s:b, s:b}", "hostname",
