@@ -58,3 +58,12 @@ def test_guard_reads_the_environment_and_judges_an_empty_origin(env, tmp_path):
     out = json.loads(p.stdout)
     assert out["hostnames"] == [] and out["zone"] == "example.com"
     assert any("no origin serves a hostname" in w for w in out["warnings"])
+
+
+def test_check_origin_reads_standard_input_once(env):
+    doc = json.dumps({"format": "cfaop-policy/1", "vhosts": [], "open": [], "policies": {},
+                      "certificates": {}})
+    p = env.run("--json", "check-origin", "--policy", "-", stdin=doc)
+    assert p.returncode == 0, p.stderr
+    p = env.run("check-origin", "--policy", "-", "--policy", "-", stdin=doc)
+    assert p.returncode == 2 and "only once" in p.stderr
