@@ -35,7 +35,7 @@ int tool_cmd_check_origin(tool_ctx *ctx)
     tool_edge edge;
     json_t *rows = NULL;
     int refused = 0, blocking, rc;
-    char first[1024];
+    tool_buf names = TOOL_BUF_INIT;
 
     memset(&edge, 0, sizeof(edge));
     rc = tool_verdict_prepare(ctx, &ctx->opt.policies, &v);
@@ -61,11 +61,11 @@ int tool_cmd_check_origin(tool_ctx *ctx)
                            "skipped", v.skipped, "refused", refused));
     }
     if (rc == TOOL_EXIT_OK && refused) {
-        tool_error("%d protected hostname(s) would be refused, first %s",
-                   refused,
-                   tool_verdict_first_refused(rows, 0, first, sizeof(first)));
+        tool_error("%d protected hostname(s) would be refused: %s", refused,
+                   tool_verdict_refused(rows, 0, &names));
         rc = tool_exit_code(TOOL_FAILED_STATE);
     }
+    tool_buf_free(&names);
     json_decref(rows);
     tool_edge_free(&edge);
     tool_verdict_free(&v);

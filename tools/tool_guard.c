@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tool_buf.h"
 #include "tool_edge.h"
 #include "tool_guard.h"
 #include "tool_out.h"
@@ -32,8 +33,9 @@ static int tool_guard_env(tool_strlist *list, char **copy)
 static int tool_guard_judge(tool_ctx *ctx, const tool_verdict *v,
                             const tool_edge *before, const tool_edge *after)
 {
-    int refused, blocking;
-    char first[1024];
+    int refused, blocking, rc;
+    tool_buf names = TOOL_BUF_INIT;
+    const char *first;
     json_t *rows =
         tool_verdict_rows(ctx, v, before, after, &refused, &blocking);
 
@@ -46,24 +48,29 @@ static int tool_guard_judge(tool_ctx *ctx, const tool_verdict *v,
                   "refused", refused, "blocked", blocking && !ctx->opt.force);
     tool_info(ctx, "origin check of the state after this change:");
     tool_verdict_print(ctx, rows, 1);
-    tool_verdict_first_refused(rows, 1, first, sizeof(first));
+    first = tool_verdict_refused(rows, 1, &names);
     json_decref(rows);
     if (!blocking) {
         tool_info(ctx, "origin check: no protected hostname is refused "
                        "because of this change");
-        return TOOL_EXIT_OK;
+        rc = TOOL_EXIT_OK;
     }
-    if (ctx->opt.force) {
+    else if (ctx->opt.force) {
         tool_warn(ctx,
                   "--force: going ahead although the origin would "
                   "refuse %s",
                   first);
-        return TOOL_EXIT_OK;
+        rc = TOOL_EXIT_OK;
     }
-    tool_error("refusing to make this change%s: afterwards the origin would "
-               "refuse %s (fix the origin's policy first, or use --force)",
-               ctx->cfg.dry_run ? " (dry run)" : "", first);
-    return tool_exit_code(TOOL_FAILED_STATE);
+    else {
+        tool_error("refusing to make this change%s: afterwards the origin "
+                   "would refuse %s (fix the origin's policy first, or use "
+                   "--force)",
+                   ctx->cfg.dry_run ? " (dry run)" : "", first);
+        rc = tool_exit_code(TOOL_FAILED_STATE);
+    }
+    tool_buf_free(&names);
+    return rc;
 }
 
 int tool_guard_run(tool_ctx *ctx)

@@ -7,6 +7,7 @@
 
 #include <openssl/x509.h>
 
+#include "tool_buf.h"
 #include "tool_out.h"
 #include "tool_verdict.h"
 #include "tool_zone.h"
@@ -272,8 +273,8 @@ void tool_verdict_print(tool_ctx *ctx, const json_t *rows, int to_stderr)
     }
 }
 
-const char *tool_verdict_first_refused(const json_t *rows, int blocking_only,
-                                       char *buf, size_t len)
+const char *tool_verdict_refused(const json_t *rows, int blocking_only,
+                                 tool_buf *out)
 {
     const json_t *row;
     size_t i;
@@ -282,12 +283,11 @@ const char *tool_verdict_first_refused(const json_t *rows, int blocking_only,
         if (json_is_true(json_object_get(row, "refused"))
             && (!blocking_only
                 || json_is_true(json_object_get(row, "changed")))) {
-            snprintf(
-                buf, len, "%s (origin %s: %s)", tool_json_show(row, "hostname"),
-                tool_json_show(row, "origin"), tool_json_show(row, "reason"));
-            return buf;
+            tool_buf_printf(out, "%s%s (origin %s: %s)", out->len ? "; " : "",
+                            tool_json_show(row, "hostname"),
+                            tool_json_show(row, "origin"),
+                            tool_json_show(row, "reason"));
         }
     }
-    snprintf(buf, len, "-");
-    return buf;
+    return tool_buf_str(out) ? tool_buf_str(out) : "(out of memory)";
 }

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "tool.h"
+#include "tool_buf.h"
 #include "tool_edge.h"
 #include "tool_origin.h"
 
@@ -41,8 +42,9 @@ json_t *tool_verdict_rows(tool_ctx *ctx, const tool_verdict *v,
                           int *refused, int *blocking);
 /* The rows as text: on stdout, or on stderr (to_stderr). */
 void tool_verdict_print(tool_ctx *ctx, const json_t *rows, int to_stderr);
-/* "HOST (ORIGIN)" of the first refused row, for messages. */
-const char *tool_verdict_first_refused(const json_t *rows, int blocking_only,
-                                       char *buf, size_t len);
+/* "HOST (origin ORIGIN: REASON); ..." of the refused rows (those whose
+ * presentation changes, with blocking_only), appended to OUT. */
+const char *tool_verdict_refused(const json_t *rows, int blocking_only,
+                                 tool_buf *out);
 
 #endif /* TOOL_VERDICT_H */

@@ -186,6 +186,9 @@ def test_zone_and_global_off_while_origin_enforces(cf, pki, server_factory, tmp_
     p = check(cf, doc)
     assert p.returncode == 1 and only_refused(p) == [APP, WWW]
     assert all(r["edge"]["level"] == "none" for r in p.rows.values())
+    # Every refused hostname is named, not only the first.
+    assert "2 protected hostname(s) would be refused" in p.stderr
+    assert f"{WWW} (origin {doc}" in p.stderr and f"{APP} (origin {doc}" in p.stderr
 
 
 def test_several_origins_that_disagree(cf, pki, server_factory, tmp_path):
