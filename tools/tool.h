@@ -60,7 +60,17 @@ int tool_exit_code(tool_failure failure);
 
 struct tool_api;
 struct tool_cmd;
+struct tool_edge;
 struct tool_local_cert;
+
+/* The values of a repeatable option, in the order given. */
+typedef struct tool_strlist {
+    const char **v; /* point into argv or the environment */
+    int n;
+} tool_strlist;
+
+int tool_strlist_add(tool_strlist *l, const char *value);
+void tool_strlist_free(tool_strlist *l);
 
 /* Global options, after option and environment resolution. */
 typedef struct tool_config {
@@ -84,6 +94,12 @@ typedef struct tool_cmd_opts {
     double wait;
     int force;
     int enable; /* hostname rotate: also enable hosts disabled on purpose */
+    tool_strlist policies;        /* check-origin --policy */
+    tool_strlist origin_policies; /* guards: --origin-policy */
+    tool_strlist origins;         /* probe --origin */
+    int from_dns;                 /* probe --from-dns */
+    const char *path;             /* probe --path */
+    const char *port;             /* probe --port */
 } tool_cmd_opts;
 
 typedef struct tool_ctx {
@@ -102,9 +118,10 @@ typedef struct tool_ctx {
     char *zone_name;                    /* known when looked up by name */
     char *zone_account_id;              /* known when looked up by name */
     struct tool_api *api;
-    json_t *result;    /* --json document printed at exit, owned */
-    json_t *warnings;  /* every warning, also in the --json document */
-    json_t *dry_calls; /* calls --dry-run did not make */
+    json_t *result;       /* --json document printed at exit, owned */
+    json_t *warnings;     /* every warning, also in the --json document */
+    json_t *dry_calls;    /* calls --dry-run did not make */
+    json_t *origin_check; /* a guard's verdict, also in the --json document */
 } tool_ctx;
 
 /* One option of a table: its long name (without "--"), a short letter or
@@ -116,6 +133,7 @@ typedef enum tool_arg {
     TOOL_ARG_SECONDS,  /* a double of seconds, >= min */
     TOOL_ARG_HELP,     /* --help */
     TOOL_ARG_VERSION,  /* --version */
+    TOOL_ARG_LIST,     /* repeatable; appends to a tool_strlist */
     TOOL_ARG_REFUSED   /* recognised only to refuse it (--token) */
 } tool_arg;
 
@@ -140,6 +158,13 @@ typedef struct tool_option {
 
 typedef int (*tool_handler)(tool_ctx *ctx);
 
+/* A command that changes what Cloudflare presents to origins describes its
+ * change on a copy of the edge's state (tool_edge.h), so that a guard can
+ * judge the state after it before anything is written. *changed 0: this
+ * invocation changes nothing (e.g. `global` without an argument). */
+typedef int (*tool_change_fn)(tool_ctx *ctx, struct tool_edge *after,
+                              int *changed);
+
 typedef struct tool_cmd {
     const char *name; /* "zone" */
     const char *sub;  /* "upload", or NULL for a command without one */
@@ -152,6 +177,9 @@ typedef struct tool_cmd {
     /* Checks (and normalises in place) the arguments before anything else
      * happens, so that a usage error wins over missing credentials. */
     tool_handler check;
+    /* Set for the commands that change what Cloudflare presents: they take
+     * --origin-policy and are guarded by it (tool_guard.h). */
+    tool_change_fn change;
     const char *usage; /* arguments, for --help */
     const char *summary;
 } tool_cmd;

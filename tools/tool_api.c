@@ -342,21 +342,25 @@ static size_t tool_api_header_cb(char *data, size_t size, size_t n, void *userp)
 
 /* Adds --cacert's certificates to the store libcurl already filled with the
  * system's CAs: --cacert adds trust, it never replaces or disables it. */
+void tool_api_trust_add(const tool_ctx *ctx, SSL_CTX *sslctx)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(sslctx);
+    int i;
+
+    for (i = 0; store && ctx->api && i < sk_X509_num(ctx->api->extra_ca); i++) {
+        X509_STORE_add_cert(store, sk_X509_value(ctx->api->extra_ca, i));
+    }
+    ERR_clear_error(); /* a duplicate is not an error */
+}
+
 static CURLcode tool_api_sslctx_cb(CURL *curl TOOL_UNUSED, void *sslctx,
                                    void *userp)
 {
-    struct tool_api *api = userp;
-    X509_STORE *store = SSL_CTX_get_cert_store((SSL_CTX *)sslctx);
-    int i;
-
-    for (i = 0; store && i < sk_X509_num(api->extra_ca); i++) {
-        X509_STORE_add_cert(store, sk_X509_value(api->extra_ca, i));
-    }
-    ERR_clear_error(); /* a duplicate is not an error */
+    tool_api_trust_add(userp, (SSL_CTX *)sslctx);
     return CURLE_OK;
 }
 
-static int tool_api_backend_is_openssl(void)
+int tool_api_backend_is_openssl(void)
 {
     const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
 
@@ -395,7 +399,7 @@ static void tool_api_setopt_common(tool_ctx *ctx, const char *url,
     if (ctx->api->extra_ca) {
         if (tool_api_backend_is_openssl()) {
             curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, tool_api_sslctx_cb);
-            curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, ctx->api);
+            curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, ctx);
         }
         else {
             /* Other TLS backends cannot add to the default store. */

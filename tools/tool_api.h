@@ -4,12 +4,14 @@
  * the credentials and their headers, pacing under the API rate limit,
  * Retry-After on 429, retries of idempotent calls, and --dry-run for calls
  * that change something; tool_answer judges what comes back.
- * No other file talks HTTP or sees the credentials.
+ * No other file talks to the API or sees the credentials (tool_http makes
+ * the tool's other HTTPS requests, to origins, with the same trust).
  */
 #ifndef TOOL_API_H
 #define TOOL_API_H
 
 #include <jansson.h>
+#include <openssl/ssl.h>
 
 #include "tool.h"
 #include "tool_answer.h"
@@ -79,6 +81,12 @@ int tool_api_report(tool_ctx *ctx);
  * was checked): sleeps the backoff of retry `attempt` (0-based) and returns
  * 0, or returns -1 when the retry budget is spent. */
 int tool_api_retry_wait(tool_ctx *ctx, int attempt);
+
+/* The trust of every TLS connection the tool makes: --cacert's
+ * certificates added to an SSL_CTX whose store holds the system's CAs. */
+void tool_api_trust_add(const tool_ctx *ctx, SSL_CTX *sslctx);
+/* 1 when libcurl's TLS backend is OpenSSL (its SSL_CTX can be handed over). */
+int tool_api_backend_is_openssl(void);
 
 /* 1 when the credentials are a legacy global API key. */
 int tool_api_uses_key(const tool_ctx *ctx);

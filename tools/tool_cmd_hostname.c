@@ -9,6 +9,7 @@
 #include "tool_assoc.h"
 #include "tool_certs.h"
 #include "tool_cmds.h"
+#include "tool_edge.h"
 #include "tool_out.h"
 #include "tool_settings.h"
 #include "tool_state.h"
@@ -16,6 +17,7 @@
 
 const tool_option tool_host_delete_cert_options[] = {
     TOOL_OPTION_FORCE,
+    TOOL_OPTION_ORIGIN_POLICY,
     TOOL_OPTION_END,
 };
 
@@ -23,6 +25,8 @@ const tool_option tool_host_enable_options[] = {
     TOOL_OPTION_CERT,
     TOOL_OPTION_KEY,
     {"cert-id", 0, TOOL_ARG_STRING, offsetof(tool_cmd_opts, cert_id), 0},
+    TOOL_OPTION_FORCE,
+    TOOL_OPTION_ORIGIN_POLICY,
     TOOL_OPTION_END,
 };
 
@@ -31,8 +35,99 @@ const tool_option tool_host_rotate_options[] = {
     TOOL_OPTION_KEY,
     TOOL_OPTION_WAIT,
     {"enable", 0, TOOL_ARG_FLAG, offsetof(tool_cmd_opts, enable), 0},
+    TOOL_OPTION_FORCE,
+    TOOL_OPTION_ORIGIN_POLICY,
     TOOL_OPTION_END,
 };
+
+/* The certificate a change associates: the local one (--cert), else the
+ * uploaded one (--cert-id), whose PEM the API gives. *pem is malloc'ed. */
+static int tool_change_cert_pem(tool_ctx *ctx, char **pem)
+{
+    json_t *cert = NULL;
+    int rc = TOOL_EXIT_OK;
+
+    if (ctx->cert) {
+        cert = tool_edge_local_view(ctx->cert, TOOL_DRY_RUN_ID);
+    }
+    else {
+        rc =
+            tool_certs_get(ctx, TOOL_CERT_HOSTNAME, ctx->opt.cert_id, 0, &cert);
+    }
+    *pem = rc == TOOL_EXIT_OK && tool_json_str(cert, "certificate")
+               ? strdup(tool_json_str(cert, "certificate"))
+               : NULL;
+    json_decref(cert);
+    if (rc == TOOL_EXIT_OK && !*pem) {
+        tool_error("no certificate to judge for the hostnames");
+        rc = tool_exit_code(TOOL_FAILED_MALFORMED);
+    }
+    return rc;
+}
+
+int tool_change_host_enable(tool_ctx *ctx, tool_edge *after, int *changed)
+{
+    const char *id = ctx->opt.cert_id ? ctx->opt.cert_id : TOOL_DRY_RUN_ID;
+    char *pem = NULL;
+    int i, rc = tool_change_cert_pem(ctx, &pem);
+
+    *changed = 1;
+    for (i = 0; rc == TOOL_EXIT_OK && i < ctx->argc; i++) {
+        if (tool_edge_set_assoc(after, ctx->argv[i], id, pem, 1) != 0) {
+            rc = tool_exit_code(TOOL_FAILED_MEMORY);
+        }
+    }
+    free(pem);
+    return rc;
+}
+
+/* disable: enabled false; remove: the association is voided. */
+int tool_change_host_disable(tool_ctx *ctx, tool_edge *after, int *changed)
+{
+    int void_it = strcmp(ctx->cmd->sub, "remove") == 0, i;
+
+    *changed = 1;
+    for (i = 0; i < ctx->argc; i++) {
+        if (tool_edge_set_assoc(after, ctx->argv[i], NULL, NULL,
+                                void_it ? -1 : 0)
+            != 0) {
+            return tool_exit_code(TOOL_FAILED_MEMORY);
+        }
+    }
+    return TOOL_EXIT_OK;
+}
+
+/* A rotation moves every host to the new certificate; a host disabled on
+ * purpose stays disabled (unless --enable). */
+int tool_change_host_rotate(tool_ctx *ctx, tool_edge *after, int *changed)
+{
+    const json_t *cur;
+    char *pem = NULL;
+    int i, rc = tool_change_cert_pem(ctx, &pem);
+
+    *changed = 1;
+    for (i = 0; rc == TOOL_EXIT_OK && i < ctx->argc; i++) {
+        cur = json_object_get(after->assocs, ctx->argv[i]);
+        if (cur && json_is_false(json_object_get(cur, "enabled"))
+            && !ctx->opt.enable) {
+            continue;
+        }
+        if (tool_edge_set_assoc(after, ctx->argv[i], TOOL_DRY_RUN_ID, pem, 1)
+            != 0) {
+            rc = tool_exit_code(TOOL_FAILED_MEMORY);
+        }
+    }
+    free(pem);
+    return rc;
+}
+
+int tool_change_host_delete_cert(tool_ctx *ctx, tool_edge *after, int *changed)
+{
+    *changed = 1;
+    return tool_edge_drop_cert(after, ctx->argv[0]) == 0
+               ? TOOL_EXIT_OK
+               : tool_exit_code(TOOL_FAILED_MEMORY);
+}
 
 int tool_check_hosts(tool_ctx *ctx)
 {

@@ -6,6 +6,7 @@
 
 #include "tool_api.h"
 #include "tool_cmds.h"
+#include "tool_edge.h"
 #include "tool_out.h"
 #include "tool_settings.h"
 #include "tool_util.h"
@@ -75,6 +76,15 @@ static int tool_setting_show_or_set(tool_ctx *ctx, const char *name,
 int tool_cmd_ssl_mode(tool_ctx *ctx)
 {
     return tool_setting_show_or_set(ctx, "ssl", "SSL/TLS mode", "ssl_mode");
+}
+
+int tool_change_global(tool_ctx *ctx, tool_edge *after, int *changed)
+{
+    *changed = ctx->argc > 0;
+    if (*changed) {
+        after->global_on = strcmp(ctx->argv[0], "on") == 0;
+    }
+    return TOOL_EXIT_OK;
 }
 
 int tool_cmd_global(tool_ctx *ctx)

@@ -6,6 +6,7 @@
 #include "tool_api.h"
 #include "tool_certs.h"
 #include "tool_cmds.h"
+#include "tool_edge.h"
 #include "tool_out.h"
 #include "tool_settings.h"
 #include "tool_state.h"
@@ -13,15 +14,43 @@
 
 const tool_option tool_zone_delete_options[] = {
     TOOL_OPTION_FORCE,
+    TOOL_OPTION_ORIGIN_POLICY,
     TOOL_OPTION_END,
 };
 
 const tool_option tool_zone_rotate_options[] = {
-    TOOL_OPTION_CERT,
-    TOOL_OPTION_KEY,
-    TOOL_OPTION_WAIT,
-    TOOL_OPTION_END,
+    TOOL_OPTION_CERT,  TOOL_OPTION_KEY,           TOOL_OPTION_WAIT,
+    TOOL_OPTION_FORCE, TOOL_OPTION_ORIGIN_POLICY, TOOL_OPTION_END,
 };
+
+int tool_change_zone_enable(tool_ctx *ctx, tool_edge *after, int *changed)
+{
+    after->zone_on = strcmp(ctx->cmd->sub, "on") == 0;
+    *changed = 1;
+    return TOOL_EXIT_OK;
+}
+
+int tool_change_zone_delete(tool_ctx *ctx, tool_edge *after, int *changed)
+{
+    *changed = 1;
+    return tool_edge_drop_cert(after, ctx->argv[0]) == 0
+               ? TOOL_EXIT_OK
+               : tool_exit_code(TOOL_FAILED_MEMORY);
+}
+
+/* After a rotation the new certificate is the only zone certificate. */
+int tool_change_zone_rotate(tool_ctx *ctx, tool_edge *after, int *changed)
+{
+    json_t *view = tool_edge_local_view(ctx->cert, TOOL_DRY_RUN_ID);
+
+    *changed = 1;
+    json_array_clear(after->zone_certs);
+    if (!view || json_array_append_new(after->zone_certs, view) != 0) {
+        tool_error("out of memory");
+        return tool_exit_code(TOOL_FAILED_MEMORY);
+    }
+    return TOOL_EXIT_OK;
+}
 
 /* Enabling is when these mistakes bite: say so before, not after. */
 static int tool_zone_enable_checks(tool_ctx *ctx)

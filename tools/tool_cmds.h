@@ -31,10 +31,30 @@
     {                                                                \
         "force", 0, TOOL_ARG_FLAG, offsetof(tool_cmd_opts, force), 0 \
     }
+#define TOOL_OPTION_ORIGIN_POLICY                       \
+    {                                                   \
+        "origin-policy", 0, TOOL_ARG_LIST,              \
+            offsetof(tool_cmd_opts, origin_policies), 0 \
+    }
 #define TOOL_OPTION_END              \
     {                                \
         NULL, 0, TOOL_ARG_FLAG, 0, 0 \
     }
+
+struct tool_edge;
+
+/* Options of the commands that only the guard adds to (tool_guard.h). */
+extern const tool_option tool_guard_options[];
+
+/* tool_cmd_origin.c */
+int tool_cmd_check_origin(tool_ctx *ctx);
+int tool_check_check_origin(tool_ctx *ctx);
+extern const tool_option tool_check_origin_options[];
+
+/* tool_cmd_probe.c */
+int tool_cmd_probe(tool_ctx *ctx);
+int tool_check_probe(tool_ctx *ctx);
+extern const tool_option tool_probe_options[];
 
 /* tool_cmd_status.c */
 int tool_cmd_status(tool_ctx *ctx);
@@ -45,6 +65,7 @@ int tool_cmd_global(tool_ctx *ctx);
 int tool_cmd_verify_token(tool_ctx *ctx);
 int tool_check_ssl_mode(tool_ctx *ctx);
 int tool_check_on_off(tool_ctx *ctx);
+int tool_change_global(tool_ctx *ctx, struct tool_edge *after, int *changed);
 
 /* tool_cmd_certs.c: what zone and hostname certificates share (the table
  * row's kind says which) */
@@ -60,6 +81,12 @@ int tool_cmd_zone_delete(tool_ctx *ctx);
 int tool_cmd_zone_rotate(tool_ctx *ctx);
 extern const tool_option tool_zone_delete_options[];
 extern const tool_option tool_zone_rotate_options[];
+int tool_change_zone_enable(tool_ctx *ctx, struct tool_edge *after,
+                            int *changed);
+int tool_change_zone_delete(tool_ctx *ctx, struct tool_edge *after,
+                            int *changed);
+int tool_change_zone_rotate(tool_ctx *ctx, struct tool_edge *after,
+                            int *changed);
 
 /* tool_cmd_hostname.c */
 int tool_cmd_host_delete_cert(tool_ctx *ctx);
@@ -73,5 +100,13 @@ int tool_check_enable(tool_ctx *ctx);
 extern const tool_option tool_host_delete_cert_options[];
 extern const tool_option tool_host_enable_options[];
 extern const tool_option tool_host_rotate_options[];
+int tool_change_host_enable(tool_ctx *ctx, struct tool_edge *after,
+                            int *changed);
+int tool_change_host_disable(tool_ctx *ctx, struct tool_edge *after,
+                             int *changed);
+int tool_change_host_rotate(tool_ctx *ctx, struct tool_edge *after,
+                            int *changed);
+int tool_change_host_delete_cert(tool_ctx *ctx, struct tool_edge *after,
+                                 int *changed);
 
 #endif /* TOOL_CMDS_H */

@@ -53,7 +53,7 @@ int tool_parse_seconds(const char *what, const char *text, double min,
 static int tool_takes_value(tool_arg arg)
 {
     return arg == TOOL_ARG_STRING || arg == TOOL_ARG_SECONDS
-           || arg == TOOL_ARG_REFUSED;
+           || arg == TOOL_ARG_LIST || arg == TOOL_ARG_REFUSED;
 }
 
 static const tool_option *tool_find_long(const tool_option *table,
@@ -122,6 +122,12 @@ static void tool_apply(const tool_option *o, void *base, const char *written,
                                sizeof(err))
             != 0) {
             tool_param_error(p, "%s", err);
+        }
+        break;
+    case TOOL_ARG_LIST:
+        if (tool_strlist_add((tool_strlist *)((char *)base + o->offset), value)
+            != 0) {
+            tool_param_error(p, "out of memory%s", "");
         }
         break;
     case TOOL_ARG_HELP:

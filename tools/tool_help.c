@@ -24,8 +24,9 @@ static const char tool_global_help[] =
 
 static void tool_usage_line(FILE *out, const tool_cmd *c)
 {
-    fprintf(out, "  %s%s%s%s%s\n      %s\n", c->name, c->sub ? " " : "",
-            c->sub ? c->sub : "", *c->usage ? " " : "", c->usage, c->summary);
+    fprintf(out, "  %s%s%s%s%s%s\n      %s\n", c->name, c->sub ? " " : "",
+            c->sub ? c->sub : "", *c->usage ? " " : "", c->usage,
+            c->change ? " [--origin-policy SOURCE...]" : "", c->summary);
 }
 
 void tool_help(FILE *out, const tool_cmd *cmds, size_t ncmds,
@@ -41,6 +42,12 @@ void tool_help(FILE *out, const tool_cmd *cmds, size_t ncmds,
             tool_usage_line(out, &cmds[i]);
         }
     }
+    fprintf(out,
+            "\n--origin-policy SOURCE (repeatable; or CFAOP_ORIGIN_POLICY): "
+            "before a change of\nwhat Cloudflare presents, judge the state "
+            "after it with the origins' policies\n(as check-origin) and "
+            "refuse it when an origin would refuse a hostname;\n--force "
+            "goes ahead anyway, --dry-run shows the verdict.\n");
     fprintf(out, "\n%s", tool_global_help);
     if (!family) {
         fprintf(out,

@@ -12,6 +12,7 @@
 #include "tool_cmds.h"
 #include "tool_creds.h"
 #include "tool_getparam.h"
+#include "tool_guard.h"
 #include "tool_help.h"
 #include "tool_local.h"
 #include "tool_operate.h"
@@ -35,11 +36,32 @@ const tool_cmd tool_commands[] = {
      .check = tool_check_ssl_mode,
      .usage = "[off|flexible|full|strict|origin_pull]",
      .summary = "show or set the SSL/TLS encryption mode"},
+    {.name = "check-origin",
+     .fn = tool_cmd_check_origin,
+     .needs = TOOL_NEEDS_ZONE,
+     .options = tool_check_origin_options,
+     .check = tool_check_check_origin,
+     .usage = "--policy SOURCE...",
+     .summary = "which certificate the edge presents to each hostname the "
+                "origins serve, and whether each origin accepts it"},
+    {.name = "probe",
+     .fn = tool_cmd_probe,
+     .needs = TOOL_NEEDS_ZONE | TOOL_TAKES_CERT,
+     .options = tool_probe_options,
+     .min_args = 1,
+     .max_args = -1,
+     .check = tool_check_probe,
+     .usage = "HOSTNAME... (--origin ADDR[:PORT]... | --from-dns) "
+              "[--cert FILE --key FILE] [--path P] [--port N]",
+     .summary = "pull from the origin as Cloudflare would: no certificate "
+                "and a throwaway one refused, the real one accepted"},
     {.name = "global",
      .fn = tool_cmd_global,
      .needs = TOOL_NEEDS_ZONE | TOOL_MUTATES_WITH_ARG,
+     .options = tool_guard_options,
      .max_args = 1,
      .check = tool_check_on_off,
+     .change = tool_change_global,
      .usage = "[on|off]",
      .summary = "show or set global AOP (tls_client_auth: Cloudflare's shared "
                 "certificate)"},
@@ -47,12 +69,16 @@ const tool_cmd tool_commands[] = {
      .sub = "on",
      .fn = tool_cmd_zone_enable,
      .needs = TOOL_NEEDS_ZONE | TOOL_MUTATES,
+     .options = tool_guard_options,
+     .change = tool_change_zone_enable,
      .usage = "",
      .summary = "enable zone-level AOP"},
     {.name = "zone",
      .sub = "off",
      .fn = tool_cmd_zone_enable,
      .needs = TOOL_NEEDS_ZONE | TOOL_MUTATES,
+     .options = tool_guard_options,
+     .change = tool_change_zone_enable,
      .usage = "",
      .summary = "disable zone-level AOP"},
     {.name = "zone",
@@ -90,6 +116,7 @@ const tool_cmd tool_commands[] = {
      .min_args = 1,
      .max_args = 1,
      .check = tool_check_cert_id,
+     .change = tool_change_zone_delete,
      .usage = "ID [--force]",
      .summary = "delete a zone certificate (not the last active one while zone "
                 "AOP is on)"},
@@ -99,6 +126,7 @@ const tool_cmd tool_commands[] = {
      .needs = TOOL_NEEDS_ZONE | TOOL_MUTATES | TOOL_NEEDS_CERT,
      .kind = TOOL_CERT_ZONE,
      .options = tool_zone_rotate_options,
+     .change = tool_change_zone_rotate,
      .usage = "--cert FILE --key FILE [--wait SECONDS]",
      .summary =
          "upload, wait until active, then delete the older zone certificates"},
@@ -137,6 +165,7 @@ const tool_cmd tool_commands[] = {
      .min_args = 1,
      .max_args = -1,
      .check = tool_check_delete_cert,
+     .change = tool_change_host_delete_cert,
      .usage = "ID [HOSTNAME...] [--force]",
      .summary = "delete a hostname certificate (not while a named or listed "
                 "hostname uses it)"},
@@ -149,6 +178,7 @@ const tool_cmd tool_commands[] = {
      .min_args = 1,
      .max_args = -1,
      .check = tool_check_enable,
+     .change = tool_change_host_enable,
      .usage = "HOSTNAME... (--cert-id ID | --cert FILE --key FILE)",
      .summary =
          "associate HOSTNAMEs with a hostname certificate and enable them"},
@@ -156,9 +186,11 @@ const tool_cmd tool_commands[] = {
      .sub = "disable",
      .fn = tool_cmd_host_disable,
      .needs = TOOL_NEEDS_ZONE | TOOL_MUTATES,
+     .options = tool_guard_options,
      .min_args = 1,
      .max_args = -1,
      .check = tool_check_hosts,
+     .change = tool_change_host_disable,
      .usage = "HOSTNAME...",
      .summary = "enabled:false: Cloudflare presents no certificate to these "
                 "hostnames"},
@@ -166,9 +198,11 @@ const tool_cmd tool_commands[] = {
      .sub = "remove",
      .fn = tool_cmd_host_disable,
      .needs = TOOL_NEEDS_ZONE | TOOL_MUTATES,
+     .options = tool_guard_options,
      .min_args = 1,
      .max_args = -1,
      .check = tool_check_hosts,
+     .change = tool_change_host_disable,
      .usage = "HOSTNAME...",
      .summary =
          "enabled:null: void the associations (zone-level AOP applies again)"},
@@ -187,6 +221,7 @@ const tool_cmd tool_commands[] = {
      .needs = TOOL_NEEDS_ZONE | TOOL_MUTATES | TOOL_NEEDS_CERT,
      .kind = TOOL_CERT_HOSTNAME,
      .options = tool_host_rotate_options,
+     .change = tool_change_host_rotate,
      .min_args = 1,
      .max_args = -1,
      .check = tool_check_hosts,
@@ -405,6 +440,9 @@ static int tool_operate_run(tool_ctx *ctx)
         rc = tool_operate_setup(ctx, &lc);
     }
     if (rc == TOOL_EXIT_OK) {
+        rc = tool_guard_run(ctx);
+    }
+    if (rc == TOOL_EXIT_OK) {
         rc = ctx->cmd->fn(ctx);
     }
     tool_api_free(ctx);
@@ -431,6 +469,10 @@ static void tool_ctx_free(tool_ctx *ctx)
     json_decref(ctx->result);
     json_decref(ctx->warnings);
     json_decref(ctx->dry_calls);
+    json_decref(ctx->origin_check);
+    tool_strlist_free(&ctx->opt.policies);
+    tool_strlist_free(&ctx->opt.origin_policies);
+    tool_strlist_free(&ctx->opt.origins);
     free(ctx->zone_name);
     free(ctx->zone_account_id);
 }

@@ -258,6 +258,9 @@ void tool_out_finish(tool_ctx *ctx, int rc)
     }
     json_object_set(doc, "warnings",
                     ctx->warnings ? ctx->warnings : json_array());
+    if (ctx->origin_check) {
+        json_object_set(doc, "origin_check", ctx->origin_check);
+    }
     if (ctx->cfg.dry_run) {
         json_object_set_new(doc, "dry_run", json_true());
         json_object_set(doc, "calls",

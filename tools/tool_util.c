@@ -103,3 +103,22 @@ void tool_secret_free(char **s)
         *s = NULL;
     }
 }
+
+int tool_strlist_add(tool_strlist *l, const char *value)
+{
+    const char **v = realloc(l->v, ((size_t)l->n + 1) * sizeof(*v));
+
+    if (!v) {
+        return -1;
+    }
+    v[l->n++] = value;
+    l->v = v;
+    return 0;
+}
+
+void tool_strlist_free(tool_strlist *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}

@@ -100,24 +100,47 @@ int tool_zone_resolve(tool_ctx *ctx)
     return rc;
 }
 
-int tool_zone_account(tool_ctx *ctx, const char **account)
+/* GET /zones/ID once, for what a lookup by id does not tell: the zone's
+ * name and account. */
+static int tool_zone_details(tool_ctx *ctx)
 {
     json_t *zone = NULL;
-    const char *id;
+    const char *id, *name;
     int rc = tool_zone_resolve(ctx);
 
-    *account = NULL;
-    if (rc != TOOL_EXIT_OK || ctx->zone_account_id) {
-        *account = ctx->zone_account_id;
+    if (rc != TOOL_EXIT_OK || (ctx->zone_account_id && ctx->zone_name)) {
         return rc;
     }
     rc = tool_api_callf(ctx, TOOL_GET, NULL, TOOL_WANT_OBJECT, &zone,
                         "/zones/%s", ctx->zone_id);
     id = tool_json_str(json_object_get(zone, "account"), "id");
-    if (rc == TOOL_EXIT_OK && id) {
+    name = tool_json_str(zone, "name");
+    if (rc == TOOL_EXIT_OK && id && !ctx->zone_account_id) {
         ctx->zone_account_id = strdup(id);
     }
+    if (rc == TOOL_EXIT_OK && name && !ctx->zone_name) {
+        ctx->zone_name = strdup(name);
+    }
     json_decref(zone);
+    return rc;
+}
+
+int tool_zone_account(tool_ctx *ctx, const char **account)
+{
+    int rc = ctx->zone_account_id ? TOOL_EXIT_OK : tool_zone_details(ctx);
+
     *account = ctx->zone_account_id;
+    return rc;
+}
+
+int tool_zone_name(tool_ctx *ctx, const char **name)
+{
+    int rc = ctx->zone_name ? TOOL_EXIT_OK : tool_zone_details(ctx);
+
+    *name = ctx->zone_name;
+    if (rc == TOOL_EXIT_OK && !*name) {
+        tool_error("the API did not say the name of zone %s", ctx->zone_id);
+        rc = tool_exit_code(TOOL_FAILED_MALFORMED);
+    }
     return rc;
 }

@@ -11,5 +11,7 @@ int tool_zone_check_arg(const char *s);
 int tool_zone_resolve(tool_ctx *ctx);
 /* The zone's account id (from the lookup by name, else GET /zones/ID). */
 int tool_zone_account(tool_ctx *ctx, const char **account);
+/* The zone's name (known from a lookup by name, else GET /zones/ID). */
+int tool_zone_name(tool_ctx *ctx, const char **name);
 
 #endif /* TOOL_ZONE_H */

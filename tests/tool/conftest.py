@@ -2,108 +2,22 @@
 
 Each test gets a fresh fake Cloudflare API (tests/tool/fakecf) with one zone,
 example.com, and one API token, and a `run` helper that starts the cfaop
-binary against it. The token travels in the environment (or a token file),
-never in argv. Certificates are made per run with python3-cryptography.
+binary against it (tests/lib/cfaop_env.py). The token travels in the
+environment (or a token file), never in argv. Certificates are made per test by the shared PKI (tests/lib/pki.py).
 """
 
-import datetime
-import hashlib
 import os
-import secrets
-import subprocess
 import sys
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from lib.cfaop_env import CFAOP_BIN, REPO, ZONE_NAME, Env  # noqa: F401 (the tests' imports)
+from lib.pki import PKI
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 from fakecf.harness import FakeCloudflare  # noqa: E402
-
-CFAOP_BIN = os.environ.get("CFAOP_BIN") or os.path.join(REPO, "cfaop")
-
-ZONE_NAME = "example.com"
-# Tunables that keep the suite fast; documented in cfaop(1).
-FAST_ENV = {
-    "CFAOP_POLL_INTERVAL": "0.05",
-    "CFAOP_RETRY_BASE": "0.05",
-}
-# Variables of the caller's environment that would change what cfaop does.
-SCRUBBED = ("CLOUDFLARE_API_TOKEN", "CF_API_TOKEN", "CLOUDFLARE_API_KEY", "CF_API_KEY",
-            "CLOUDFLARE_EMAIL", "CF_API_EMAIL", "CLOUDFLARE_BASE_URL", "CFAOP_ZONE",
-            "CLOUDFLARE_ACCOUNT_ID", "CFAOP_RATE_LIMIT", "CFAOP_RETRIES", "CFAOP_STATE_DIR",
-            "XDG_STATE_HOME")
-
-
-# --------------------------------------------------------------------------
-# certificates
-
-class Pki:
-    """A throwaway CA and leaves signed by it, written to files."""
-
-    def __init__(self, directory):
-        self.dir = str(directory)
-        os.makedirs(self.dir, exist_ok=True)
-        self.ca_key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.utcnow()
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cfaop test client CA")])
-        self.ca = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(self.ca_key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(self.ca_key, hashes.SHA256())
-        )
-        self.count = 0
-
-    def leaf(self, cn="client", days=365, expired=False, is_ca=False, self_signed=False):
-        """Write a certificate and its key; returns a Leaf."""
-        self.count += 1
-        key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.utcnow()
-        if expired:
-            nb, na = now - datetime.timedelta(days=400), now - datetime.timedelta(days=2)
-        else:
-            nb, na = now - datetime.timedelta(days=1), now + datetime.timedelta(days=days)
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "%s-%d" % (cn, self.count))])
-        issuer_name, signer = (subject, key) if (self_signed or is_ca) else (self.ca.subject, self.ca_key)
-        builder = (
-            x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(nb).not_valid_after(na)
-            .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
-        )
-        if not is_ca:
-            builder = builder.add_extension(
-                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        cert = builder.sign(signer, hashes.SHA256())
-        return Leaf(self.dir, "%s-%d" % (cn, self.count), cert, key)
-
-
-class Leaf:
-    def __init__(self, directory, name, cert, key):
-        self.cert_obj = cert
-        self.cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
-        self.key_pem = key.private_bytes(serialization.Encoding.PEM,
-                                         serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption()).decode()
-        self.sha256 = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-        self.cert = os.path.join(directory, name + ".pem")
-        self.key = os.path.join(directory, name + ".key")
-        with open(self.cert, "w") as f:
-            f.write(self.cert_pem)
-        with open(self.key, "w") as f:
-            f.write(self.key_pem)
-        os.chmod(self.key, 0o600)
-
-    def args(self):
-        return ["--cert", self.cert, "--key", self.key]
 
 
 @pytest.fixture(scope="session")
@@ -116,78 +30,8 @@ def cfaop_bin():
 
 @pytest.fixture
 def pki(tmp_path):
-    return Pki(tmp_path / "pki")
-
-
-# --------------------------------------------------------------------------
-# the fake API and the tool
-
-class Env:
-    """The fake, its zone and token, and a runner for cfaop."""
-
-    def __init__(self, cf, binary, workdir):
-        self.cf = cf
-        self.bin = binary
-        self.dir = str(workdir)
-        self.token = "tok" + secrets.token_hex(16)
-        # Locks and rotation journals of this test only.
-        self.state_dir = os.path.join(self.dir, "state")
-        self.zone_id = cf.add_zone(ZONE_NAME)
-        cf.add_token(self.token)
-        cf.set_activation(gets=1)
-
-    def base_env(self, token=True, extra=None):
-        env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-        env.update(FAST_ENV)
-        env["CFAOP_STATE_DIR"] = self.state_dir
-        if token:
-            env["CLOUDFLARE_API_TOKEN"] = self.token
-        env.update(extra or {})
-        return env
-
-    def argv(self, *args, zone=True, api=True):
-        argv = [self.bin]
-        if api:
-            argv += ["--api-base", self.cf.base_url, "--cacert", self.cf.ca_file]
-        if zone:
-            argv += ["-z", ZONE_NAME if zone is True else zone]
-        return argv + list(args)
-
-    def start(self, *args, env=None, **kw):
-        """Start cfaop ARGS in the background; returns the Popen."""
-        return subprocess.Popen(self.argv(*args, **kw), env=self.base_env(True, env),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-    def run(self, *args, zone=True, api=True, token=True, env=None, stdin=None, timeout=120):
-        """Run cfaop ARGS; returns the CompletedProcess (text mode)."""
-        argv = self.argv(*args, zone=zone, api=api)
-        p = subprocess.run(argv, env=self.base_env(token, env), input=stdin, capture_output=True,
-                           text=True, timeout=timeout)
-        # Never a crash, whatever the API did.
-        assert p.returncode >= 0, "cfaop died of signal %d: %s" % (-p.returncode, p.stderr)
-        assert self.token not in p.stdout and self.token not in p.stderr, "token leaked in output"
-        p.argv = argv
-        return p
-
-    def requests(self, method=None, path_contains=None):
-        out = self.cf.requests()
-        if method:
-            out = [r for r in out if r["method"] == method]
-        if path_contains:
-            out = [r for r in out if path_contains in r["path"]]
-        return out
-
-    def mutating(self):
-        return [r for r in self.cf.requests() if r["method"] != "GET"]
-
-    def zone_certs(self):
-        return self.cf.state()["zone_certs"]
-
-    def hostname_certs(self):
-        return self.cf.state()["hostname_certs"]
-
-    def associations(self):
-        return self.cf.state()["associations"]
+    """The shared test PKI; pki.leaf() makes a client certificate and its key files."""
+    return PKI(str(tmp_path / "pki"))
 
 
 @pytest.fixture

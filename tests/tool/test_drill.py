@@ -68,7 +68,7 @@ def test_drill_zone_rotate(env, pki):
     def check(env, ctx):
         live = [c for c in env.zone_certs() if c["status"] not in ("pending_deletion", "deleted")]
         assert [(c["status"], c["serial_number"]) for c in live] == \
-            [("active", str(new.cert_obj.serial_number))]
+            [("active", str(new.cert.serial_number))]
         assert ctx["old"] not in [c["id"] for c in live]
         assert len(_uploads(env)) == 1
 
@@ -92,7 +92,7 @@ def test_drill_hostname_rotate(env, pki):
         live = [c for c in env.hostname_certs()
                 if c["status"] not in ("pending_deletion", "deleted")]
         assert [(c["status"], c["serial_number"]) for c in live] == \
-            [("active", str(new.cert_obj.serial_number))]
+            [("active", str(new.cert.serial_number))]
         assocs = {a["hostname"]: (a["cert_id"], a["enabled"]) for a in env.associations()}
         assert assocs == {HOSTS[0]: (live[0]["id"], True), HOSTS[1]: (live[0]["id"], False)}
         assert len(_uploads(env)) == 1

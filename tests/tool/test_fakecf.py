@@ -18,7 +18,8 @@ import uuid
 
 import pytest
 
-from fakecf import FakeCloudflare, make_ca, make_cert
+from fakecf import FakeCloudflare
+from lib.pki import PKI, name
 
 TOKEN = "tok-rw-0123456789abcdefghijklmnopqrstuv"
 
@@ -83,13 +84,19 @@ def zone(cf):
 
 
 @pytest.fixture(scope="module")
-def ca():
-    return make_ca(cn="Customer AOP CA")
+def pki(tmp_path_factory):
+    """One PKI for this module's certificates (the uploads' answers are checked against them)."""
+    return PKI(str(tmp_path_factory.mktemp("pki")))
 
 
 @pytest.fixture(scope="module")
-def leaf(ca):
-    return make_cert(cn="origin-pull.example.com", issuer=ca)
+def ca(pki):
+    return pki.issue("customer_ca", name("Customer AOP CA", "cfaop tests"), ca=True, days=3650)
+
+
+@pytest.fixture(scope="module")
+def leaf(pki, ca):
+    return pki.issue("leaf", name("origin-pull.example.com", "cfaop tests"), ca)
 
 
 def error_codes(body):
@@ -317,7 +324,7 @@ def test_zone_level_enablement(cf, api, zone):
 # --------------------------------------------------------------------------
 
 
-def test_zone_cert_upload_fields(cf, api, zone, ca, leaf):
+def test_zone_cert_upload_fields(cf, api, zone, ca, leaf, pki):
     status, body, _, text = upload(api, zone, leaf)
     assert status == 200, body
     r = body["result"]
@@ -325,13 +332,13 @@ def test_zone_cert_upload_fields(cf, api, zone, ca, leaf):
                       "uploaded_on", "updated_at", "expires_on"}
     assert uuid.UUID(r["id"]).version == 4 and len(r["id"]) == 36
     assert r["status"] == "pending_deployment"
-    assert r["issuer"] == "CN=Customer AOP CA,O=cfaop tests"
+    assert r["issuer"] == "CN=Customer AOP CA,O=cfaop tests,C=US"
     assert r["signature"] == "ECDSA-SHA256"
     assert r["serial_number"] == str(leaf.cert.serial_number)
     assert r["certificate"] == leaf.cert_pem.rstrip()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", r["uploaded_on"])
     assert r["expires_on"] == leaf.cert.not_valid_after.strftime("%Y-%m-%dT%H:%M:%SZ")
-    rsa = make_cert(key_type="rsa")
+    rsa = pki.leaf(self_signed=True, key_type="rsa")
     assert upload(api, zone, rsa)[1]["result"]["signature"] == "SHA256-RSA"
 
 
@@ -369,9 +376,9 @@ def test_upload_is_not_deduplicated(cf, api, zone, leaf):
     assert body["result_info"]["count"] == 2 and body["result_info"]["total_count"] == 2
 
 
-def test_upload_validation(api, zone, leaf, ca):
-    other_key = make_cert().key_pem
-    expired = make_cert(days=-1)
+def test_upload_validation(api, zone, leaf, ca, pki):
+    other_key = pki.leaf(self_signed=True).key_pem
+    expired = pki.leaf(self_signed=True, days=-1)
     cases = [
         ({"certificate": leaf.cert_pem}, 1400),
         ({"certificate": 5, "private_key": leaf.key_pem}, 1400),
@@ -424,8 +431,8 @@ def test_failed_deployment_stays_and_can_be_deleted(cf, api, zone, leaf):
     assert api.call("DELETE", zpath(zone, "/" + bad))[1]["result"]["status"] == "pending_deletion"
 
 
-def test_force_cert_status_and_planted_certs(cf, api, zone, leaf):
-    expired = make_cert(days=-5)
+def test_force_cert_status_and_planted_certs(cf, api, zone, leaf, pki):
+    expired = pki.leaf(self_signed=True, days=-5)
     cid = cf.add_zone_cert(zone, expired.cert_pem, expired.key_pem)  # planting skips upload checks
     got = api.call("GET", zpath(zone, "/" + cid))[1]["result"]
     assert got["status"] == "active" and got["expires_on"] < time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -471,9 +478,9 @@ def test_hostname_cert_must_be_a_leaf(api, zone, ca):
     assert api.call("POST", zpath(zone), {"certificate": ca.cert_pem, "private_key": ca.key_pem})[0] == 200
 
 
-def test_hostname_cert_limit_is_ten_per_zone(cf, api, zone):
+def test_hostname_cert_limit_is_ten_per_zone(cf, api, zone, pki):
     cf.set_activation(gets=0)
-    certs = [make_cert(cn="h%d.example.com" % i) for i in range(11)]
+    certs = [pki.leaf("h%d.example.com" % i, self_signed=True) for i in range(11)]
     ids = [upload(api, zone, c, kind="hostname")[1]["result"]["id"] for c in certs[:10]]
     status, body, _, _ = upload(api, zone, certs[10], kind="hostname")
     assert_failure(status, body, 400, 1406)
@@ -598,9 +605,9 @@ def test_hundred_associations_per_certificate(cf, api, zone, leaf):
     assert put_hostnames(api, zone, items[100])[0] == 200
 
 
-def test_reassociation_moves_hostname_to_new_cert(cf, api, zone, leaf):
+def test_reassociation_moves_hostname_to_new_cert(cf, api, zone, leaf, pki):
     old = cf.add_hostname_cert(zone, leaf.cert_pem, leaf.key_pem)
-    new_ck = make_cert(cn="new.example.com")
+    new_ck = pki.leaf("new.example.com", self_signed=True)
     new = cf.add_hostname_cert(zone, new_ck.cert_pem, new_ck.key_pem)
     cf.set_association(zone, "app.example.com", old)
     a = put_hostnames(api, zone, item("app.example.com", new))[1]["result"][0]
@@ -784,3 +791,94 @@ def test_stop_frees_the_port(tmp_path):
     fake.stop()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+# --------------------------------------------------------------------------
+# DNS records (D1) and the test-only edge endpoint (E1)
+# --------------------------------------------------------------------------
+
+
+def test_dns_records_envelope_filters_and_pages(cf, api, zone):
+    for i in range(7):
+        cf.add_dns_record(zone, "h%d.example.com" % i, "A", "192.0.2.%d" % i)
+    cf.add_dns_record(zone, "www.example.com", "AAAA", "2001:db8::1", proxied=False)
+    cf.add_dns_record(zone, "Cdn.Example.com.", "CNAME", "origin.example.net")
+    status, body, _, _ = api.call("GET", "/zones/%s/dns_records?per_page=5" % zone)
+    assert status == 200 and body["success"] is True
+    assert body["result_info"] == {"page": 1, "per_page": 5, "count": 5, "total_count": 9,
+                                   "total_pages": 2}
+    rec = body["result"][0]
+    assert set(rec) >= {"id", "zone_id", "zone_name", "name", "type", "content", "proxiable",
+                        "proxied", "ttl", "created_on", "modified_on"}
+    assert rec["zone_name"] == "example.com" and re.fullmatch(r"[0-9a-f]{32}", rec["id"])
+    page2 = api.call("GET", "/zones/%s/dns_records?per_page=5&page=2" % zone)[1]
+    assert page2["result_info"]["count"] == 4
+    names = [r["name"] for r in body["result"] + page2["result"]]
+    assert len(set(names)) == 9 and "cdn.example.com" in names
+    proxied = api.call("GET", "/zones/%s/dns_records?proxied=true" % zone)[1]["result"]
+    assert len(proxied) == 8 and all(r["proxied"] for r in proxied)
+    aaaa = api.call("GET", "/zones/%s/dns_records?type=AAAA" % zone)[1]["result"]
+    assert [r["content"] for r in aaaa] == ["2001:db8::1"]
+    assert api.call("GET", "/zones/%s/dns_records?page=x" % zone)[0] == 400
+    # Without credentials: the usual auth error.
+    assert api.call("GET", "/zones/%s/dns_records" % zone, token=None)[0] == 400
+
+
+def _edge(cf, zone, host):
+    ctx = ssl.create_default_context(cafile=cf.ca_file)
+    conn = http.client.HTTPSConnection("127.0.0.1", cf.port, context=ctx, timeout=10)
+    conn.request("GET", "/_fake/edge/%s/%s" % (zone, host))
+    resp = conn.getresponse()
+    body = json.loads(resp.read().decode())
+    conn.close()
+    assert resp.status == 200
+    assert body == cf.edge_presents(zone, host)
+    return body
+
+
+def test_edge_precedence_hostname_zone_global(cf, zone, pki, ca):
+    cf.set_activation(gets=0)
+    host = "app.example.com"
+    assert _edge(cf, zone, host)["level"] == "none"
+    with cf.app.lock:
+        cf.app.zones[zone].tls_client_auth = "on"
+    assert _edge(cf, zone, host)["level"] == "global"
+    assert _edge(cf, zone, host)["certificate"] is None
+    old = pki.issue("edge_z1", name("z1", "cfaop tests"), ca)
+    new = pki.issue("edge_z2", name("z2", "cfaop tests"), ca)
+    z1 = cf.add_zone_cert(zone, old.cert_pem, old.key_pem)
+    assert _edge(cf, zone, host)["level"] == "global"  # zone-level still off
+    with cf.app.lock:
+        cf.app.zones[zone].aop_enabled = True
+    assert (_edge(cf, zone, host)["level"], _edge(cf, zone, host)["cert_id"]) == ("zone", z1)
+    time.sleep(0.001)
+    z2 = cf.add_zone_cert(zone, new.cert_pem, new.key_pem)
+    assert _edge(cf, zone, host)["cert_id"] == z2  # the most recently uploaded active one
+    cf.force_cert_status(z2, "deployment_timed_out")
+    assert _edge(cf, zone, host)["cert_id"] == z1
+    h = pki.issue("edge_h", name(host, "cfaop tests"), ca)
+    hid = cf.add_hostname_cert(zone, h.cert_pem, h.key_pem)
+    cf.force_cert_status(hid, "pending_deployment")
+    cf.set_association(zone, host, hid, enabled=True)
+    assert _edge(cf, zone, host)["level"] == "zone"  # its certificate is not active yet
+    cf.force_cert_status(hid, "active")
+    got = _edge(cf, zone, host)
+    assert (got["level"], got["cert_id"], got["certificate"]) == ("hostname", hid,
+                                                                  h.cert_pem.rstrip())
+    assert _edge(cf, zone, "other.example.com")["cert_id"] == z1
+    cf.set_association(zone, host, hid, enabled=False)
+    assert _edge(cf, zone, host)["level"] == "none"
+    with cf.app.lock:
+        cf.app.zones[zone].ssl = "flexible"
+    assert _edge(cf, zone, "other.example.com")["level"] == "none"
+
+
+def test_edge_reads_advance_no_lifecycle(cf, zone, leaf):
+    cf.set_activation(gets=3)
+    with cf.app.lock:
+        cf.app.zones[zone].aop_enabled = True
+    cid = cf.add_zone_cert(zone, leaf.cert_pem, leaf.key_pem, status="pending_deployment")
+    for _ in range(5):
+        assert _edge(cf, zone, "www.example.com")["level"] == "none"
+    assert [c["status"] for c in cf.state()["zone_certs"] if c["id"] == cid] == \
+        ["pending_deployment"]

@@ -34,9 +34,9 @@ def test_hostname_certs_and_cert(env, pki):
     leaf = pki.leaf()
     cid = env.cf.add_hostname_cert(env.zone_id, leaf.cert_pem, leaf.key_pem)
     p = env.run("hostname", "certs")
-    assert p.returncode == 0 and cid in p.stdout and leaf.sha256 in p.stdout
+    assert p.returncode == 0 and cid in p.stdout and leaf.sha256_hex in p.stdout
     p = env.run("--json", "hostname", "cert", cid)
-    assert json.loads(p.stdout)["certificate"]["sha256"] == leaf.sha256
+    assert json.loads(p.stdout)["certificate"]["sha256"] == leaf.sha256_hex
     assert env.run("hostname", "cert", "9b98f1cd-b844-4411-ac87-bf3f4de16e32").returncode == 4
 
 
@@ -118,7 +118,7 @@ def test_show(env, pki):
     p = env.run("--json", "hostname", "show", HOST)
     assert p.returncode == 0
     h = json.loads(p.stdout)["hostnames"][0]
-    assert (h["cert_id"], h["enabled"], h["status"], h["sha256"]) == (cid, True, "active", leaf.sha256)
+    assert (h["cert_id"], h["enabled"], h["status"], h["sha256"]) == (cid, True, "active", leaf.sha256_hex)
     p = env.run("hostname", "show", HOST, "other.example.com")
     assert p.returncode == 4
     assert HOST in p.stdout and "other.example.com" in p.stdout and "no association" in p.stdout

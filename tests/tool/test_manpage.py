@@ -8,7 +8,7 @@ import subprocess
 
 from conftest import REPO
 
-FAMILY = re.compile(r"(status|ssl-mode|global|verify-token|zone [a-z-]+|hostname [a-z-]+)")
+FAMILY = re.compile(r"(status|ssl-mode|global|verify-token|check-origin|probe|zone [a-z-]+|hostname [a-z-]+)")
 
 
 def _help_commands(cfaop_bin):

@@ -20,14 +20,14 @@ def test_status_all_levels(env, pki):
     assert p.returncode == 0, p.stderr
     out = p.stdout
     for text in ("SSL/TLS mode           full", "global AOP             on",
-                 "zone-level AOP         on", zid, z.sha256, hid, h.sha256, HOST,
+                 "zone-level AOP         on", zid, z.sha256_hex, hid, h.sha256_hex, HOST,
                  "nothing.example.com", "no association"):
         assert text in out, text
     assert _warnings(p) == []
     doc = json.loads(env.run("--json", "status", HOST).stdout)
     assert doc["ssl_mode"] == "full" and doc["global_aop"] == "on"
     assert doc["zone_aop"]["enabled"] is True
-    assert doc["zone_aop"]["certificates"][0]["sha256"] == z.sha256
+    assert doc["zone_aop"]["certificates"][0]["sha256"] == z.sha256_hex
     assert doc["hostname_certificates"][0]["id"] == hid
     assert doc["hostnames"][0]["cert_id"] == hid and doc["hostnames"][0]["enabled"] is True
 

@@ -1,6 +1,7 @@
 """cfaop under valgrind: no memory errors and no leaks, on success and on an
 API error (needs the Debian package valgrind)."""
 
+import json
 import shutil
 import subprocess
 
@@ -27,3 +28,22 @@ def test_valgrind_success_and_api_error(env, pki):
     p = _vg(env, "hostname", "enable", "app.example.com", *leaf.args())
     assert p.returncode == 4, p.stderr
     assert "API error 1415" in p.stderr
+
+
+def test_valgrind_check_origin_guard_and_probe(env, pki, tmp_path):
+    leaf = pki.leaf()
+    doc = tmp_path / "policy.json"
+    doc.write_text(json.dumps({
+        "format": "cfaop-policy/1", "open": [], "certificates": {},
+        "vhosts": [{"name": "www.example.com", "aliases": ["*.example.com"], "mode": "enforce",
+                    "zone": {"policy": 1}, "hostnames": {}}],
+        "policies": {"1": {"anchors": [{"sha256": "0" * 64, "source": "cloudflare"}],
+                           "pins": [{"type": "sha256", "value": leaf.sha256_hex}]}}}))
+    with env.cf.app.lock:
+        env.cf.app.zones[env.zone_id].aop_enabled = True
+    # Trusting only Cloudflare's CA, the origin refuses the new certificate
+    # (the guard runs what check-origin runs).
+    p = _vg(env, "--json", "zone", "rotate", *leaf.args(), "--origin-policy", str(doc))
+    assert p.returncode == 1 and "refusing" in p.stderr, p.stderr
+    p = _vg(env, "--json", "probe", "www.example.com", "--origin", "127.0.0.1:1", *leaf.args())
+    assert p.returncode == 1 and "could not be probed" in p.stderr, p.stderr

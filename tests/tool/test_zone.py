@@ -34,7 +34,7 @@ def test_upload_prints_id_and_is_idempotent(env, pki):
     assert second.returncode == 0
     doc = json.loads(second.stdout)
     assert doc["certificate"]["id"] == cert_id and doc["reused"] is True
-    assert doc["certificate"]["sha256"] == leaf.sha256
+    assert doc["certificate"]["sha256"] == leaf.sha256_hex
     assert len(env.requests("POST")) == 1
     assert len(env.zone_certs()) == 1
 
@@ -45,7 +45,7 @@ def test_upload_reuse_compares_der_not_text(env, pki, tmp_path):
     # The same certificate with other text around it, CRLF line ends.
     other = tmp_path / "same.pem"
     other.write_text("Bag Attributes\r\n    friendlyName: x\r\n" + leaf.cert_pem.replace("\n", "\r\n"))
-    p = env.run("zone", "upload", "--cert", str(other), "--key", leaf.key)
+    p = env.run("zone", "upload", "--cert", str(other), "--key", leaf.key_path)
     assert p.returncode == 0, p.stderr
     assert env.requests("POST") == []
     assert p.stdout.strip() == env.zone_certs()[0]["id"]
@@ -55,13 +55,13 @@ def test_list_show_with_local_sha256(env, pki):
     leaf = pki.leaf()
     cid = env.cf.add_zone_cert(env.zone_id, leaf.cert_pem, leaf.key_pem)
     p = env.run("zone", "list")
-    assert p.returncode == 0 and cid in p.stdout and leaf.sha256 in p.stdout
+    assert p.returncode == 0 and cid in p.stdout and leaf.sha256_hex in p.stdout
     p = env.run("--json", "zone", "show", cid)
     cert = json.loads(p.stdout)["certificate"]
-    assert cert["id"] == cid and cert["sha256"] == leaf.sha256 and cert["status"] == "active"
+    assert cert["id"] == cid and cert["sha256"] == leaf.sha256_hex and cert["status"] == "active"
     assert 360 <= cert["days_left"] <= 365
     p = env.run("zone", "show", cid)
-    assert "sha256         " + leaf.sha256 in p.stdout
+    assert "sha256         " + leaf.sha256_hex in p.stdout
 
 
 def test_bad_certificates_refused_before_any_request(env, pki, tmp_path):
@@ -70,10 +70,10 @@ def test_bad_certificates_refused_before_any_request(env, pki, tmp_path):
     garbage.write_text("-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n")
     expired = pki.leaf(expired=True)
     cases = {
-        "unparsable": ["--cert", str(garbage), "--key", good.key],
-        "mismatch": ["--cert", good.cert, "--key", other.key],
+        "unparsable": ["--cert", str(garbage), "--key", good.key_path],
+        "mismatch": ["--cert", good.cert_path, "--key", other.key_path],
         "expired": expired.args(),
-        "key is not a key": ["--cert", good.cert, "--key", good.cert],
+        "key is not a key": ["--cert", good.cert_path, "--key", good.cert_path],
     }
     for name, args in cases.items():
         for cmd in (("zone", "upload"), ("zone", "rotate"), ("hostname", "upload")):

@@ -1,9 +1,10 @@
 """Fake Cloudflare v4 API (AOP subset) for the cfaop tool tests.
 
-    from fakecf import FakeCloudflare, make_ca, make_cert
+    from fakecf import FakeCloudflare
+
+Test certificates come from the shared PKI (tests/lib/pki.py).
 """
 
-from .certs import CertKey, make_ca, make_cert, make_server_cert
 from .harness import FakeCloudflare
 
-__all__ = ["FakeCloudflare", "CertKey", "make_ca", "make_cert", "make_server_cert"]
+__all__ = ["FakeCloudflare"]

@@ -1,6 +1,6 @@
 """Run the fake by hand, for poking at it with curl or the cfaop binary.
 
-    cd tests/tool && /usr/bin/python3 -m fakecf --zone example.com --token tok
+    cd tests/tool && PYTHONPATH=.. /usr/bin/python3 -m fakecf --zone example.com --token tok
 
 prints the base URL, CA file, zone ids and serves until Ctrl-C. All state
 lives in this process; there is no remote control channel.

@@ -1,155 +1,17 @@
-"""Certificate helpers for the fake Cloudflare API and its tests.
+"""Reading uploaded PEM the way the real API reports it (issuer, signature
+algorithm, serial, expiry, is-CA, key match).
 
-Two jobs, kept apart:
-
-* *making* throwaway PKI material (the fake's own TLS CA and server
-  certificate, and client certificates the tests upload), and
-* *reading* uploaded PEM the way the real API reports it (issuer, signature
-  algorithm, serial, expiry, is-CA, key match).
-
-Only the ``cryptography`` package (Debian: python3-cryptography 38) is used.
+Certificates are *made* by the tests' one PKI (tests/lib/pki.py), the fake's
+own TLS CA and server certificate included. Only the ``cryptography`` package
+(Debian: python3-cryptography 38) is used.
 """
 
-import datetime
-import ipaddress
-import os
 import re
-from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
-
-# --------------------------------------------------------------------------
-# Making certificates
-# --------------------------------------------------------------------------
-
-
-@dataclass
-class CertKey:
-    """A certificate and its private key, as objects and as PEM text."""
-
-    cert: x509.Certificate
-    key: object
-    cert_pem: str
-    key_pem: str
-
-    def write(self, directory, name):
-        """Write NAME.pem and NAME.key into DIRECTORY; return both paths."""
-        cert_path = os.path.join(str(directory), name + ".pem")
-        key_path = os.path.join(str(directory), name + ".key")
-        with open(cert_path, "w") as f:
-            f.write(self.cert_pem)
-        with open(key_path, "w") as f:
-            f.write(self.key_pem)
-        os.chmod(key_path, 0o600)
-        return cert_path, key_path
-
-
-def _new_key(key_type):
-    if key_type == "ec":
-        return ec.generate_private_key(ec.SECP256R1())
-    if key_type == "rsa":
-        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    if key_type == "ed25519":
-        return ed25519.Ed25519PrivateKey.generate()
-    raise ValueError("key_type must be ec, rsa or ed25519")
-
-
-def _utcnow():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-
-
-def make_cert(
-    cn="origin-pull.example.com",
-    issuer=None,
-    key_type="ec",
-    days=365,
-    not_before=None,
-    not_after=None,
-    is_ca=False,
-    serial=None,
-    san_dns=None,
-    san_ip=None,
-    server_auth=False,
-    client_auth=True,
-    org="cfaop tests",
-):
-    """Make a certificate; self-signed when ISSUER (a CertKey) is None.
-
-    days may be negative to make an already expired certificate (or pass
-    not_before/not_after as naive UTC datetimes).
-    """
-    key = _new_key(key_type)
-    now = _utcnow()
-    nb = not_before or (now - datetime.timedelta(days=1) if days > 0 else now + datetime.timedelta(days=days - 30))
-    na = not_after or (now + datetime.timedelta(days=days))
-    subject = x509.Name(
-        [x509.NameAttribute(NameOID.ORGANIZATION_NAME, org), x509.NameAttribute(NameOID.COMMON_NAME, cn)]
-    )
-    issuer_name = issuer.cert.subject if issuer else subject
-    signing_key = issuer.key if issuer else key
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(serial or x509.random_serial_number())
-        .not_valid_before(nb)
-        .not_valid_after(na)
-        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-    )
-    if issuer:
-        builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
-        )
-    if is_ca:
-        builder = builder.add_extension(
-            x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
-    else:
-        ekus = []
-        if server_auth:
-            ekus.append(ExtendedKeyUsageOID.SERVER_AUTH)
-        if client_auth:
-            ekus.append(ExtendedKeyUsageOID.CLIENT_AUTH)
-        if ekus:
-            builder = builder.add_extension(x509.ExtendedKeyUsage(ekus), critical=False)
-    names = [x509.DNSName(d) for d in (san_dns or [])]
-    names += [x509.IPAddress(ipaddress.ip_address(i)) for i in (san_ip or [])]
-    if names:
-        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
-    algorithm = None if isinstance(signing_key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
-    cert = builder.sign(signing_key, algorithm)
-    return CertKey(
-        cert=cert,
-        key=key,
-        cert_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
-        key_pem=key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ).decode(),
-    )
-
-
-def make_ca(cn="cfaop test CA", key_type="ec", days=3650):
-    return make_cert(cn=cn, key_type=key_type, days=days, is_ca=True, client_auth=False)
-
-
-def make_server_cert(ca, days=30):
-    """TLS server certificate for the fake: SAN IP:127.0.0.1, DNS:localhost."""
-    return make_cert(
-        cn="localhost", issuer=ca, days=days, san_dns=["localhost"], san_ip=["127.0.0.1"],
-        server_auth=True, client_auth=False,
-    )
-
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import SignatureAlgorithmOID
 
 # --------------------------------------------------------------------------
 # Reading uploaded PEM

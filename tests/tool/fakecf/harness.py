@@ -17,7 +17,9 @@ import os
 import re
 import threading
 
-from . import certs as pki
+from lib.pki import PKI, name
+
+from . import certs
 from .server import (
     DEFAULT_ACCOUNT_ID, FAULT_KINDS, STATUSES, ZONE_ID_RE, Fault, FakeCloudflareApp,
     FakeHTTPServer, KillPlan, Lifecycle, Token, Zone, normalize_zone_name, ts_micro,
@@ -29,10 +31,11 @@ class FakeCloudflare:
         """Create a throwaway CA and server certificate in WORKDIR."""
         self.workdir = str(workdir)
         os.makedirs(self.workdir, exist_ok=True)
-        ca = pki.make_ca(cn="fakecf test CA")
-        server = pki.make_server_cert(ca)
-        self.ca_file, _ = ca.write(self.workdir, "fakecf-ca")
-        self._server_cert, self._server_key = server.write(self.workdir, "fakecf-server")
+        pki = PKI(self.workdir)
+        ca = pki.issue("fakecf-ca", name("fakecf test CA"), ca=True, days=3650)
+        server = pki.server("fakecf-server", ca, days=30)
+        self.ca_file = ca.cert_path
+        self._server_cert, self._server_key = server.cert_path, server.key_path
         self.app = FakeCloudflareApp()
         self._httpd = None
         self._thread = None
@@ -95,11 +98,11 @@ class FakeCloudflare:
         # certificates may be planted on purpose); key_pem is only checked
         # to parse, as the real API stores it and never shows it again.
         if key_pem is not None:
-            pki.load_private_key(key_pem)
+            certs.load_private_key(key_pem)
         if status not in STATUSES:
             raise ValueError("status must be one of %s" % (STATUSES,))
-        chain = pki.load_certificates(cert_pem)
-        leaf = next((c for c in chain if not pki.is_ca(c)), chain[0])
+        chain = certs.load_certificates(cert_pem)
+        leaf = next((c for c in chain if not certs.is_ca(c)), chain[0])
         with self.app.lock:
             self._zone(zone_id)
             return self.app.store_cert(zone_id, kind, leaf, cert_pem.rstrip(), status).id
@@ -122,6 +125,21 @@ class FakeCloudflare:
             if status not in STATUSES:
                 raise ValueError("status must be one of %s" % (STATUSES,))
             self.app.apply_association(zone_id, hostname.lower(), cert, enabled, status=status)
+
+    def add_dns_record(self, zone_id, name, rtype, content, proxied=True, ttl=1):
+        """Plant a DNS record (A, AAAA, CNAME...); returns its id."""
+        with self.app.lock:
+            self._zone(zone_id)
+            return self.app.add_dns_record(zone_id, name, rtype.upper(), content, proxied, ttl)
+
+    def edge_presents(self, zone_id, hostname):
+        """TEST-ONLY (not a real API): what Cloudflare's edge presents to the
+        origin for HOSTNAME right now, by Cloudflare's precedence; the same
+        answer as GET edge_url(zone_id, hostname). See server.py E1."""
+        return self.app.edge_presents(zone_id, hostname)
+
+    def edge_url(self, zone_id, hostname):
+        return "https://127.0.0.1:%d/_fake/edge/%s/%s" % (self.port, zone_id, hostname)
 
     def _zone(self, zone_id):
         if zone_id not in self.app.zones:

@@ -147,6 +147,29 @@ Associations (A1/A2)
  H8. Hostnames are compared lower-cased. No check that the hostname is in
      the zone (Cloudflare for SaaS custom hostnames are not).
 
+DNS records (GET /zones/{id}/dns_records, the real endpoint's envelope)
+ D1. Records carry id (32 hex), zone_id, zone_name, name, type, content,
+     proxiable, proxied, ttl (1 = automatic), locked, meta, comment, tags,
+     created_on, modified_on. Filters: type, name (exact, lower-cased),
+     proxied (true/false), content. Paginated: page >= 1, per_page default
+     100, clamped to 5..5000; result_info {page, per_page, count,
+     total_count, total_pages}. A non-integer page/per_page -> 400 code 1001
+     (as for GET /zones).
+
+Edge (TEST-ONLY, not part of the real API)
+ E1. GET /_fake/edge/{zone_id}/{hostname} (outside /client/v4, no
+     credentials, never rate limited) answers {"hostname", "level",
+     "cert_id", "certificate", "why"}: what Cloudflare's edge presents to
+     the origin for HOSTNAME now, by Cloudflare's precedence (ref §3.1,
+     §3.3, §3.6): SSL mode off/flexible -> "none" (AOP does not apply); an
+     association with enabled false -> "none"; enabled true whose
+     certificate is active -> "hostname"; zone-level enabled with an active
+     zone certificate -> "zone", the most recently uploaded active one;
+     tls_client_auth on -> "global" (Cloudflare's shared certificate,
+     certificate null: nobody can download it); else "none". Reading it
+     advances no lifecycle. FakeCloudflare.edge_presents() is the same
+     answer without HTTP.
+
 Lists, rate limit, misc
  L1. AOP lists (Z2, H2) carry result_info {page: 1, per_page: max(20,
      count), count, total_count} so nobody is tempted to paginate (ref
@@ -167,9 +190,11 @@ Not modelled (real API behaviour the fake leaves out)
  - Time: deployment/deletion progress by reads, never by the clock.
  - The 5-minute lockout after a 429, the 200 req/s per-IP limit, the older
    10100 rate-limit body, Retry-After-Ms / x-should-retry headers.
- - Which certificate Cloudflare actually presents (newest active zone cert,
-   hostname > zone > global precedence, SSL mode off/flexible disabling
-   AOP): the fake stores settings, it does not pull from origins.
+ - Pulls from origins: the fake stores settings and never connects to an
+   origin. Which certificate the edge would present right now is answered
+   by a TEST-ONLY endpoint that is not part of the real API (E1 below).
+ - DNS records other than a read-only list (no create/edit/delete routes;
+   tests plant records with FakeCloudflare.add_dns_record).
  - Permission groups (Zone Read, SSL and Certificates Read/Write, Zone
    Settings Write) beyond one read/write flag per token; account scoping
    of tokens; plan restrictions (tls_client_auth "Enterprise only"?).
@@ -203,6 +228,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from . import certs as pki
 
 API_PREFIX = "/client/v4"
+# TEST-ONLY routes of the fake (E1), outside the real API's prefix.
+EDGE_PREFIX = "/_fake/edge"
 
 # Status enum shared by certificates and associations (ref §5).
 STATUSES = (
@@ -466,6 +493,7 @@ class FakeCloudflareApp:
             self.legacy = {}           # email -> key
             self.certs = {}            # id -> Cert (both kinds; kind tells)
             self.assocs = {}           # (zone_id, hostname) -> Association
+            self.dns = {}              # zone_id -> [dns record dicts]
             self.activation_gets = 2
             self.deletion_gets = 1
             self.fail_next = None
@@ -537,6 +565,8 @@ class FakeCloudflareApp:
             "query_string": split.query, "headers": dict(headers), "json": parsed_json,
             "body": body.decode("utf-8", "replace"), "status": None, "time": time.time(),
         }
+        if path.startswith(EDGE_PREFIX + "/"):
+            return self._edge_response(method, path, record)
         with self.lock:
             self.log.append(record)
             fault = self._take_fault(method, api_path)
@@ -657,6 +687,7 @@ class FakeCloudflareApp:
              {"GET": self.h_get_cert, "DELETE": self.h_delete_cert}, "hostname"),
             (aop + r"/hostnames", {"PUT": self.h_put_hostnames}),
             (aop + r"/hostnames/(?P<hostname>[^/]+)", {"GET": self.h_get_hostname}),
+            (z + r"/dns_records", {"GET": self.h_list_dns}),
             (aop, {"GET": self.h_list_certs, "POST": self.h_upload_cert}),
             (aop + r"/(?P<cert_id>[^/]+)", {"GET": self.h_get_cert, "DELETE": self.h_delete_cert}),
         ]
@@ -1042,6 +1073,84 @@ class FakeCloudflareApp:
         if cert is not None:
             self._observe(cert)
         return assoc.api(cert), None, []
+
+    # --- DNS records (D1)
+
+    def add_dns_record(self, zone_id, name, rtype, content, proxied=True, ttl=1):
+        zone = self.zones[zone_id]
+        now = ts_micro()
+        rec = {
+            "id": secrets.token_hex(16), "zone_id": zone_id, "zone_name": zone.name,
+            "name": normalize_zone_name(name), "type": rtype, "content": content,
+            "proxiable": rtype in ("A", "AAAA", "CNAME"), "proxied": bool(proxied), "ttl": ttl,
+            "locked": False, "meta": {"auto_added": False, "managed_by_apps": False,
+                                      "managed_by_argo_tunnel": False},
+            "comment": None, "tags": [], "created_on": now, "modified_on": now,
+        }
+        self.dns.setdefault(zone_id, []).append(rec)
+        return rec["id"]
+
+    def h_list_dns(self, ctx):
+        q = ctx.query
+        try:
+            page = max(1, int(q.get("page", 1)))
+            per_page = min(5000, max(5, int(q.get("per_page", 100))))
+        except ValueError:
+            raise err_bad_request(1001, "Invalid page/per_page value")
+        recs = list(self.dns.get(ctx.zone.id, []))
+        if "type" in q:
+            recs = [r for r in recs if r["type"] == q["type"].upper()]
+        if "name" in q:
+            recs = [r for r in recs if r["name"] == normalize_zone_name(q["name"])]
+        if "content" in q:
+            recs = [r for r in recs if r["content"] == q["content"]]
+        if "proxied" in q:
+            recs = [r for r in recs if r["proxied"] == (q["proxied"].lower() == "true")]
+        chunk = recs[(page - 1) * per_page: page * per_page]
+        info = {"page": page, "per_page": per_page, "count": len(chunk), "total_count": len(recs),
+                "total_pages": max(1, math.ceil(len(recs) / per_page))}
+        return [dict(r) for r in chunk], info, []
+
+    # --- the edge (E1, TEST-ONLY)
+
+    def edge_presents(self, zone_id, hostname):
+        """What the edge presents to the origin for HOSTNAME now (E1)."""
+        with self.lock:
+            zone = self.zones[zone_id]
+            hostname = normalize_zone_name(hostname)
+            answer = {"hostname": hostname, "level": "none", "cert_id": None, "certificate": None}
+            if zone.ssl in ("off", "flexible"):
+                return dict(answer, why="SSL/TLS mode %s: AOP does not apply" % zone.ssl)
+            assoc = self.assocs.get((zone_id, hostname))
+            if assoc is None and "." in hostname:
+                assoc = self.assocs.get((zone_id, "*." + hostname.split(".", 1)[1]))
+            if assoc is not None and assoc.enabled is False:
+                return dict(answer, why="hostname association disabled (enabled: false)")
+            cert = self.certs.get(assoc.cert_id) if assoc is not None else None
+            if assoc is not None and cert is not None and cert.life.status == "active":
+                return dict(answer, level="hostname", cert_id=cert.id, certificate=cert.pem,
+                            why="hostname association")
+            active = [c for c in self._certs_of(zone_id, "zone") if c.life.status == "active"]
+            if zone.aop_enabled and active:
+                newest = max(active, key=lambda c: c.uploaded_on)
+                return dict(answer, level="zone", cert_id=newest.id, certificate=newest.pem,
+                            why="zone-level AOP, newest active certificate")
+            if zone.tls_client_auth == "on":
+                return dict(answer, level="global", why="global AOP: Cloudflare's shared certificate")
+            return dict(answer, why="no AOP level presents a certificate")
+
+    def _edge_response(self, method, path, record):
+        record["edge"] = True
+        m = re.fullmatch(EDGE_PREFIX + r"/(?P<zone_id>[0-9a-f]{32})/(?P<hostname>[^/]+)", path)
+        with self.lock:
+            self.log.append(record)
+            if method != "GET" or m is None or m.group("zone_id") not in self.zones:
+                record["status"] = 404
+                return Response(404, b'{"error": "no such zone or route"}',
+                                {"Content-Type": "application/json"})
+            body = json.dumps(self.edge_presents(m.group("zone_id"), m.group("hostname")))
+        record["status"] = 200
+        return Response(200, body.encode(), {"Content-Type": "application/json"})
 
     # ------------------------------------------------------------ inspection
     def state(self):

@@ -1,0 +1,1 @@
+"""Helpers shared by every Python test suite (tests/conftest.py puts tests/ on the path)."""
