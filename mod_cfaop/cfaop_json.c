@@ -3,6 +3,7 @@
 
 #include "apr_strings.h"
 
+#include "aop_text.h"
 #include "cfaop_json.h"
 
 #define CFAOP_JSON_BUFSIZE 16384
@@ -58,41 +59,6 @@ static void cfaop_json_puts(cfaop_json *j, const char *s)
     cfaop_json_put(j, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 when there is none. */
-static apr_size_t cfaop_json_utf8_len(const unsigned char *s)
-{
-    apr_size_t n, i;
-    unsigned int cp;
-
-    if (s[0] < 0x80) {
-        return 1;
-    }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        n = 2, cp = s[0] & 0x1f;
-    }
-    else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        n = 3, cp = s[0] & 0x0f;
-    }
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        n = 4, cp = s[0] & 0x07;
-    }
-    else {
-        return 0;
-    }
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    /* Overlong forms, surrogates and code points past U+10FFFF. */
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))
-        || (cp >= 0xd800 && cp <= 0xdfff)) {
-        return 0;
-    }
-    return n;
-}
-
 static void cfaop_json_quoted(cfaop_json *j, const char *value)
 {
     const unsigned char *s = (const unsigned char *)value;
@@ -112,7 +78,7 @@ static void cfaop_json_quoted(cfaop_json *j, const char *value)
             cfaop_json_put(j, esc, 6);
             s++;
         }
-        else if ((n = cfaop_json_utf8_len(s)) == 0) {
+        else if ((n = aop_utf8_len(s)) == 0) {
             cfaop_json_puts(j, "\\ufffd");
             s++;
         }

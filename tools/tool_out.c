@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "aop_text.h"
 #include "tool_out.h"
 #include "tool_util.h"
 
@@ -299,43 +300,6 @@ const char *tool_json_show(const json_t *obj, const char *key)
     return (s && *s) ? s : "-";
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 when invalid. */
-static size_t tool_utf8_len(const unsigned char *s)
-{
-    size_t n, i;
-    unsigned long cp;
-
-    if (s[0] < 0x80) {
-        return 1;
-    }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        n = 2;
-        cp = s[0] & 0x1f;
-    }
-    else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        n = 3;
-        cp = s[0] & 0x0f;
-    }
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        n = 4;
-        cp = s[0] & 0x07;
-    }
-    else {
-        return 0;
-    }
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))
-        || (cp >= 0xd800 && cp <= 0xdfff)) {
-        return 0;
-    }
-    return n;
-}
-
 json_t *tool_json_text(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -357,7 +321,7 @@ json_t *tool_json_text(const char *s)
         return json_null();
     }
     while (p[i]) {
-        n = tool_utf8_len(p + i);
+        n = aop_utf8_len(p + i);
         if (n == 0) {
             snprintf(buf + o, 5, "\\x%02x", p[i]);
             o += 4;

@@ -24,6 +24,7 @@
 #include "aop_hostname.h"
 #include "aop_pin.h"
 #include "aop_policy.h"
+#include "aop_text.h"
 #include "testpki.h"
 
 /* The built-in Cloudflare origin-pull CA, as published by Cloudflare. */
@@ -1527,6 +1528,22 @@ static void test_cert_hygiene(void **state)
     X509_free(cf);
 }
 
+/* UTF-8 as the JSON of the module and the tool take it. */
+static void test_utf8_len(void **state)
+{
+    (void)state;
+    assert_int_equal(aop_utf8_len((const unsigned char *)"a"), 1);
+    assert_int_equal(aop_utf8_len((const unsigned char *)"\xc3\xa9"), 2);        /* é */
+    assert_int_equal(aop_utf8_len((const unsigned char *)"\xe2\x82\xac"), 3);    /* € */
+    assert_int_equal(aop_utf8_len((const unsigned char *)"\xf0\x9f\x94\x92"), 4);
+    assert_int_equal(aop_utf8_len((const unsigned char *)"\xc0\xaf"), 0);        /* overlong */
+    assert_int_equal(aop_utf8_len((const unsigned char *)"\xe0\x80\xaf"), 0);    /* overlong */
+    assert_int_equal(aop_utf8_len((const unsigned char *)"\xed\xa0\x80"), 0);    /* surrogate */
+    assert_int_equal(aop_utf8_len((const unsigned char *)"\xf4\x90\x80\x80"), 0); /* > U+10FFFF */
+    assert_int_equal(aop_utf8_len((const unsigned char *)"\xc3"), 0);            /* cut short */
+    assert_int_equal(aop_utf8_len((const unsigned char *)"\xff"), 0);
+}
+
 /* The error a TLS layer reports for each verdict (SSL_CLIENT_VERIFY). */
 static void test_result_x509_error(void **state)
 {
@@ -1775,6 +1792,7 @@ int main(void)
         T(test_result_x509_error),
         T(test_policy_crls),
         T(test_cert_hygiene),
+        T(test_utf8_len),
     };
     const struct CMUnitTest hostname[] = {
         T(test_hostname_normalize),
