@@ -48,23 +48,13 @@ if ! "$CC" -fsanitize=fuzzer,address,undefined "$probe/probe.c" -o "$probe/probe
     exit 2
 fi
 
-# The built-in Cloudflare CA is a source file generated from data/; make
-# knows how when the tree is configured, otherwise generate it the same way.
-ca_c=$top/libaop/aop_cloudflare_ca.c
-ca_pem=$top/data/cloudflare-origin-pull-ca.pem
-if [ ! -f "$ca_c" ] || [ "$ca_pem" -nt "$ca_c" ]; then
-    if [ -f "$top/Makefile" ]; then
-        make -C "$top" libaop/aop_cloudflare_ca.c >/dev/null
-    else
-        {
-            echo '/* Generated from data/cloudflare-origin-pull-ca.pem; do not edit. */'
-            echo '#include "aop_cert.h"'
-            echo 'const char aop_cloudflare_ca_pem[] ='
-            sed -e 's/.*/    "&\\n"/' "$ca_pem"
-            echo '    ;'
-        } > "$ca_c.tmp" && mv "$ca_c.tmp" "$ca_c"
-    fi
+# The built-in Cloudflare certificates are a source file that make generates
+# from data/ (one rule, in Makefile.am): the tree must be configured.
+if [ ! -f "$top/Makefile" ]; then
+    echo "build.sh: configure the tree first (autoreconf -fi && ./configure)" >&2
+    exit 2
 fi
+make -C "$top" libaop/aop_cloudflare_ca.c >/dev/null
 
 if [ $# -eq 0 ]; then
     targets=()
@@ -96,6 +86,8 @@ read -r -a ssl_cflags <<<"$(pkg-config --cflags openssl)"
 read -r -a ssl_libs <<<"$(pkg-config --libs openssl)"
 
 mkdir -p "$out"
+# One compiler per target, side by side: each compiles the core whole.
+pids=()
 for t in "${targets[@]}"; do
     srcs=("$here/$t.c" "${core[@]}")
     inc=("${ssl_cflags[@]}")
@@ -111,5 +103,11 @@ for t in "${targets[@]}"; do
         libs+=("${tool_libs[@]}" -lm)
     fi
     echo "  FUZZ     $out/$t"
-    "$CC" "${cflags[@]}" "${inc[@]}" "${srcs[@]}" "${libs[@]}" -o "$out/$t"
+    "$CC" "${cflags[@]}" "${inc[@]}" "${srcs[@]}" "${libs[@]}" -o "$out/$t" &
+    pids+=($!)
 done
+status=0
+for pid in "${pids[@]}"; do
+    wait "$pid" || status=1
+done
+exit $status

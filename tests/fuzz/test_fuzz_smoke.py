@@ -23,7 +23,7 @@ TARGETS = sorted(name[:-2] for name in os.listdir(HERE)
 PACKAGES = "clang libclang-rt-14-dev"
 # Seconds of fuzzing per target; all of them together stay well under a
 # minute, the build included.
-FUZZ_SECONDS = int(os.environ.get("FUZZ_SMOKE_SECONDS", "6"))
+FUZZ_SECONDS = int(os.environ.get("FUZZ_SMOKE_SECONDS", "4"))
 
 
 @pytest.fixture(scope="session")
