@@ -82,6 +82,68 @@ cleanup:
     return rc;
 }
 
+const char *tool_algorithm_note(const char *alg, char *buf, size_t len)
+{
+    const char *needs = aop_algorithm_openssl_version(alg);
+
+    snprintf(buf, len, "%s, which this machine's %s cannot verify; %s%s%s can",
+             alg, OpenSSL_version(OPENSSL_VERSION),
+             needs ? "OpenSSL " : "a newer OpenSSL", needs ? needs : "",
+             needs ? " or later" : "");
+    return buf;
+}
+
+/* A CA of this system's trust store issued the leaf (directly, or through
+ * the intermediates of the file). */
+static void tool_local_warn_public(tool_ctx *ctx, const tool_local_cert *lc)
+{
+    X509_STORE *system = aop_system_store_load();
+    char *issuer;
+
+    if (aop_store_issued(system, lc->leaf, lc->certs)) {
+        issuer = aop_name_rfc2253(X509_get_issuer_name(lc->leaf));
+        tool_warn(ctx,
+                  "the certificate in %s was issued by a public CA (%s, under "
+                  "this system's trust store): public CAs stopped issuing "
+                  "client-authentication certificates in 2026, and an origin "
+                  "that trusts a public CA accepts the client certificates it "
+                  "issued to anyone; use a CA of your own, or pin the "
+                  "certificate at the origin",
+                  ctx->opt.cert_file, issuer ? issuer : "?");
+        free(issuer);
+    }
+    X509_STORE_free(system);
+}
+
+int tool_local_check_upload(tool_ctx *ctx, const tool_local_cert *lc)
+{
+    char alg[AOP_ALGORITHM_LEN], note[256];
+    int i;
+
+    if (!aop_cert_eku_allows_client(lc->leaf)) {
+        tool_error("the certificate in %s has an extended key usage without "
+                   "clientAuth (TLS client authentication): a TLS "
+                   "client-certificate chain check, as mod_cfaop makes, "
+                   "refuses it; issue it with extendedKeyUsage = clientAuth",
+                   ctx->opt.cert_file);
+        return tool_exit_code(TOOL_FAILED_CHECK);
+    }
+    tool_local_warn_public(ctx, lc);
+    /* The intermediates too: the origin verifies the whole chain. */
+    for (i = 0; i < sk_X509_num(lc->certs); i++) {
+        if (!aop_cert_algorithms_supported(sk_X509_value(lc->certs, i), alg,
+                                           sizeof(alg))) {
+            tool_warn(ctx,
+                      "%s %s uses %s: an origin whose OpenSSL cannot verify "
+                      "it refuses it (unsupported-algorithm)",
+                      i == 0 ? "the certificate in" : "an intermediate in",
+                      ctx->opt.cert_file,
+                      tool_algorithm_note(alg, note, sizeof(note)));
+        }
+    }
+    return TOOL_EXIT_OK;
+}
+
 void tool_local_free(tool_local_cert *lc)
 {
     aop_certs_free(lc->certs);

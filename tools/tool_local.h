@@ -1,9 +1,9 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
 /*
  * tool_local: local certificate checks and fingerprints, on top of the core
- * (aop_cert). Every upload goes through tool_local_load first, so a
- * certificate the API would reject, or that would break the origin, is
- * refused before any request is made.
+ * (aop_cert). Every upload goes through tool_local_load and
+ * tool_local_check_upload first, so a certificate the API would reject, or
+ * that would break the origin, is refused before any request is made.
  */
 #ifndef TOOL_LOCAL_H
 #define TOOL_LOCAL_H
@@ -49,6 +49,14 @@ typedef struct tool_local_cert {
  * TOOL_EXIT_OK or an exit code after printing why.
  */
 int tool_local_load(tool_ctx *ctx, tool_cert_kind kind, tool_local_cert *lc);
+/*
+ * The checks of a certificate about to be uploaded, besides those of
+ * tool_local_load: what would make an origin refuse it, or trust more than
+ * it should. Refused (an exit code, after saying why): an extendedKeyUsage
+ * without clientAuth. Warned about: an issuer in this system's trust store
+ * (a public CA), an algorithm this OpenSSL cannot verify.
+ */
+int tool_local_check_upload(tool_ctx *ctx, const tool_local_cert *lc);
 void tool_local_free(tool_local_cert *lc);
 
 /* The upload body {"certificate": PEM, "private_key": PEM}. The key is
@@ -85,5 +93,10 @@ void tool_cert_facts_json(const tool_cert_facts *f, json_t *obj);
  * the fields of tool_cert_facts_json: what every line that names a
  * certificate id puts next to it. Returns buf. */
 const char *tool_cert_about(const json_t *obj, char *buf, size_t len);
+
+/* "ALG, which this machine's OpenSSL VERSION cannot verify; OpenSSL N or
+ * later can" for an algorithm aop_cert_algorithms_supported named. Returns
+ * buf. */
+const char *tool_algorithm_note(const char *alg, char *buf, size_t len);
 
 #endif /* TOOL_LOCAL_H */
