@@ -469,6 +469,7 @@ tool_accept tool_policy_judge(const tool_policy *policy, tool_level level,
     aop_chain_result chain;
     aop_result res;
     aop_leaf facts;
+    char note[256];
     aop_error err;
     X509 *leaf = NULL;
     int anchored = aop_policy_store(policy->policy) != NULL, i;
@@ -510,6 +511,13 @@ tool_accept tool_policy_judge(const tool_policy *policy, tool_level level,
     if (res.verdict == AOP_VERDICT_UNTRUSTED && chain.error != X509_V_OK) {
         snprintf(why, len, "%s (%s)", aop_verdict_reason(res.verdict),
                  X509_verify_cert_error_string(chain.error));
+    }
+    else if (res.verdict == AOP_VERDICT_UNSUPPORTED_ALGORITHM) {
+        /* Judged with this OpenSSL: the origin's may differ. */
+        snprintf(
+            why, len, "%s (%s: an origin whose OpenSSL cannot refuses it)",
+            aop_verdict_reason(res.verdict),
+            tool_algorithm_note(res.chain.unsupported, note, sizeof(note)));
     }
     else if (res.verdict != AOP_VERDICT_OK) {
         snprintf(why, len, "%s", aop_verdict_reason(res.verdict));
