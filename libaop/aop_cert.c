@@ -571,9 +571,41 @@ int aop_cert_validity(X509 *x, time_t now, int *state)
     return *state == 0;
 }
 
+int aop_cert_subject_cn(X509 *x, char *buf, size_t len)
+{
+    const X509_NAME *name = X509_get_subject_name(x);
+    int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+    unsigned char *utf8 = NULL;
+    int n = -1;
+
+    if (i >= 0) {
+        n = ASN1_STRING_to_UTF8(&utf8,
+                                X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
+    }
+    ERR_clear_error();
+    if (n < 0 || (size_t)n >= len) {
+        OPENSSL_free(utf8);
+        return -1;
+    }
+    memcpy(buf, utf8, (size_t)n);
+    buf[n] = '\0';
+    OPENSSL_free(utf8);
+    return 0;
+}
+
 int aop_cert_is_ca(X509 *x)
 {
     return X509_check_ca(x) > 0;
+}
+
+int aop_cert_eku_allows_client(X509 *x)
+{
+    /* The flags OpenSSL's purpose checks read, decoded once per certificate. */
+    int ok = (X509_get_extension_flags(x) & EXFLAG_XKUSAGE) == 0
+             || (X509_get_extended_key_usage(x) & XKU_SSL_CLIENT) != 0;
+
+    ERR_clear_error();
+    return ok;
 }
 
 int aop_cert_is_cloudflare_origin_ca(X509 *x)
@@ -643,11 +675,93 @@ int aop_store_has_cert(X509_STORE *store, X509 *x)
     return found;
 }
 
-/* The name OpenSSL has for an algorithm, else its OID. */
+/* Lets every verification error through, so that OpenSSL builds the chain
+ * as far as it goes: only who signed what is wanted. A signature that does
+ * not verify is noted (a certificate that merely names a CA as its issuer
+ * was not issued by it). */
+static int aop_build_only(int ok, X509_STORE_CTX *ctx)
+{
+    int *forged = X509_STORE_CTX_get_app_data(ctx);
+
+    switch (X509_STORE_CTX_get_error(ctx)) {
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+    case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
+    case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
+        *forged |= !ok;
+        break;
+    default:
+        break;
+    }
+    return 1;
+}
+
+int aop_store_issued(X509_STORE *store, X509 *x, STACK_OF(X509) *untrusted)
+{
+    X509_STORE_CTX *ctx;
+    int issued = 0, forged = 0;
+
+    if (!store) {
+        return 0;
+    }
+    ERR_set_mark();
+    ctx = X509_STORE_CTX_new();
+    if (ctx && X509_STORE_CTX_init(ctx, store, x, untrusted) == 1) {
+        X509_STORE_CTX_set_app_data(ctx, &forged);
+        X509_STORE_CTX_set_verify_cb(ctx, aop_build_only);
+        (void)X509_verify_cert(ctx);
+        /* The chain holds x and the untrusted certificates it went
+         * through, then those it found in the store. */
+        issued = !forged && sk_X509_num(X509_STORE_CTX_get0_chain(ctx))
+                                > X509_STORE_CTX_get_num_untrusted(ctx);
+    }
+    X509_STORE_CTX_free(ctx);
+    ERR_pop_to_mark();
+    return issued;
+}
+
+/* Algorithms that OpenSSL releases before the one named do not know at
+ * all (not even their OID's name), by OID: what messages call them. */
+static const struct aop_newer_algorithm {
+    const char *oid;
+    const char *name;
+    const char *openssl;
+} aop_newer_algorithms[] = {
+    { "2.16.840.1.101.3.4.3.17", "ML-DSA-44", "3.5" },
+    { "2.16.840.1.101.3.4.3.18", "ML-DSA-65", "3.5" },
+    { "2.16.840.1.101.3.4.3.19", "ML-DSA-87", "3.5" },
+};
+
+static const struct aop_newer_algorithm *aop_newer_algorithm_find(const char *s)
+{
+    size_t i;
+
+    for (i = 0; s && i < sizeof(aop_newer_algorithms) / sizeof(*aop_newer_algorithms); i++) {
+        if (strcmp(s, aop_newer_algorithms[i].oid) == 0
+            || strcmp(s, aop_newer_algorithms[i].name) == 0) {
+            return &aop_newer_algorithms[i];
+        }
+    }
+    return NULL;
+}
+
+const char *aop_algorithm_openssl_version(const char *what)
+{
+    const struct aop_newer_algorithm *a = aop_newer_algorithm_find(what);
+
+    return a ? a->openssl : NULL;
+}
+
+/* The name OpenSSL has for an algorithm, else the one it will have, else
+ * its OID. */
 static void aop_algorithm_name(const ASN1_OBJECT *oid, char *what, size_t len)
 {
+    const struct aop_newer_algorithm *a;
+
     if (OBJ_obj2txt(what, (int)len, oid, 0) <= 0) {
         snprintf(what, len, "unknown");
+    }
+    else if ((a = aop_newer_algorithm_find(what)) != NULL) {
+        snprintf(what, len, "%s", a->name);
     }
 }
 

@@ -91,8 +91,16 @@ int aop_validity_state(time_t not_before, time_t not_after, time_t now);
 /* 1 when `x` is valid at `now`, 0 when not; sets *state as
  * aop_validity_state. Returns -1 when the dates cannot be read. */
 int aop_cert_validity(X509 *x, time_t now, int *state);
+/* The subject's (first) commonName as UTF-8; -1 when the subject has none
+ * or it does not fit in `len` bytes with its NUL. */
+int aop_cert_subject_cn(X509 *x, char *buf, size_t len);
 /* 1 when the certificate may act as a CA (basicConstraints CA:TRUE or v1 root). */
 int aop_cert_is_ca(X509 *x);
+/* 1 unless x has an extendedKeyUsage without clientAuth: the check of
+ * OpenSSL's sslclient purpose, which a TLS server's chain verification of a
+ * client certificate applies to the leaf (anyExtendedKeyUsage alone does
+ * not pass it either). */
+int aop_cert_eku_allows_client(X509 *x);
 /* 1 when x has the key of one of Cloudflare's Origin CA roots. */
 int aop_cert_is_cloudflare_origin_ca(X509 *x);
 /* This system's default trust store (OpenSSL's default file and directory),
@@ -100,9 +108,20 @@ int aop_cert_is_cloudflare_origin_ca(X509 *x);
 X509_STORE *aop_system_store_load(void);
 /* 1 when x is among the certificates of `store` (a public CA, say). */
 int aop_store_has_cert(X509_STORE *store, X509 *x);
+/* 1 when OpenSSL builds x's chain, through the certificates of `untrusted`
+ * (may be NULL), up to a certificate of `store`: x was issued, directly or
+ * through intermediates, by a CA the store holds. Only the chain's shape
+ * counts, not whether it would verify today. */
+int aop_store_issued(X509_STORE *store, X509 *x, STACK_OF(X509) *untrusted);
+/* Longest algorithm name or OID kept for messages, with the NUL. */
+#define AOP_ALGORITHM_LEN 64
 /* 1 when this OpenSSL can use x's public key and knows its signature
  * algorithm; else 0, and `what` names the first algorithm it cannot (an
  * OID when OpenSSL has no name for it). */
 int aop_cert_algorithms_supported(X509 *x, char *what, size_t len);
+/* The first OpenSSL release that can use an algorithm as
+ * aop_cert_algorithms_supported names it ("3.5" for ML-DSA-44), NULL when
+ * it is not known. */
+const char *aop_algorithm_openssl_version(const char *what);
 
 #endif /* AOP_CERT_H */

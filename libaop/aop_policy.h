@@ -40,9 +40,6 @@ typedef struct aop_leaf {
 int aop_leaf_init(aop_leaf *leaf, X509 *cert);
 
 /* Outcome of an X509 chain verification: X509_V_OK or the first error. */
-/* Longest algorithm name or OID kept for messages, with the NUL. */
-#define AOP_ALGORITHM_LEN 64
-
 typedef struct aop_chain_result {
     int error;
     int depth;

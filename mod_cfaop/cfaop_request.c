@@ -34,9 +34,11 @@ static const char *cfaop_request_detail(request_rec *r, const cfaop_decision *d)
     const aop_result *res = &d->peer.result;
 
     if (res->verdict == AOP_VERDICT_UNSUPPORTED_ALGORITHM) {
-        return apr_psprintf(r->pool, " (%s is not supported by %s; ML-DSA needs "
-                            "OpenSSL 3.5)", res->chain.unsupported,
-                            OpenSSL_version(OPENSSL_VERSION));
+        const char *needs = aop_algorithm_openssl_version(res->chain.unsupported);
+
+        return apr_psprintf(r->pool, " (%s is not supported by %s; it needs %s%s)",
+                            res->chain.unsupported, OpenSSL_version(OPENSSL_VERSION),
+                            needs ? "OpenSSL " : "a newer OpenSSL", needs ? needs : "");
     }
     if (res->verdict == AOP_VERDICT_UNTRUSTED || res->verdict == AOP_VERDICT_REVOKED) {
         return apr_psprintf(r->pool, " (%s, depth %d)",

@@ -67,12 +67,13 @@ json_t *tool_assoc_view(const char *host, const json_t *raw)
     if (!raw) {
         return json_pack("{s:s, s:b}", "hostname", host, "associated", 0);
     }
-    v = json_pack("{s:s, s:b, s:s?, s:O?, s:s?, s:s?, s:O?, s:O?, s:O?}",
+    v = json_pack("{s:s, s:b, s:s?, s:O?, s:s?, s:s?, s:O?, s:O?, s:O?, s:O?}",
                   "hostname", host, "associated", 1, "cert_id",
                   tool_json_str(raw, "cert_id"), "enabled",
                   json_object_get(raw, "enabled"), "status",
                   tool_json_str(raw, "status"), "cert_status",
-                  tool_json_str(raw, "cert_status"), "expires_on",
+                  tool_json_str(raw, "cert_status"), "subject_cn",
+                  json_object_get(cert, "subject_cn"), "expires_on",
                   json_object_get(cert, "expires_on"), "days_left",
                   json_object_get(cert, "days_left"), "sha256",
                   json_object_get(cert, "sha256"));
@@ -82,8 +83,7 @@ json_t *tool_assoc_view(const char *host, const json_t *raw)
 
 void tool_assoc_print(tool_ctx *ctx, const json_t *view)
 {
-    json_t *days = json_object_get(view, "days_left");
-    char dtext[24] = "?";
+    char about[TOOL_ABOUT_LEN];
 
     if (!json_is_true(json_object_get(view, "associated"))) {
         tool_print(ctx,
@@ -91,17 +91,13 @@ void tool_assoc_print(tool_ctx *ctx, const json_t *view)
                    tool_json_show(view, "hostname"));
         return;
     }
-    if (json_is_integer(days)) {
-        snprintf(dtext, sizeof(dtext), "%" JSON_INTEGER_FORMAT,
-                 json_integer_value(days));
-    }
-    tool_print(ctx, "%-30s  %-8s  %-20s  cert %s (%s, expires %s, %s days)\n",
+    tool_print(ctx, "%-30s  %-8s  %-20s  cert %s (%s; %s)\n",
                tool_json_show(view, "hostname"),
                json_is_true(json_object_get(view, "enabled")) ? "enabled"
                                                               : "disabled",
                tool_json_show(view, "status"), tool_json_show(view, "cert_id"),
-               tool_json_show(view, "cert_status"),
-               tool_json_show(view, "expires_on"), dtext);
+               tool_cert_about(view, about, sizeof(about)),
+               tool_json_show(view, "cert_status"));
 }
 
 int tool_assoc_put(tool_ctx *ctx, int argc, char **argv, const char *cert_id,
@@ -156,15 +152,20 @@ static json_t *tool_assoc_find(const json_t *result, const char *host)
 }
 
 void tool_assoc_report_put(tool_ctx *ctx, int argc, char **argv,
-                           const char *cert_id, json_t *enabled, json_t *result)
+                           const char *cert_id, const json_t *cert,
+                           json_t *enabled, json_t *result)
 {
-    json_t *out = json_array(), *found, *item, *en;
+    json_t *out = json_array(), *found, *item, *en, *view;
+    char about[TOOL_ABOUT_LEN];
     int i;
 
     for (i = 0; out && i < argc; i++) {
         found = tool_assoc_find(result, argv[i]);
         en = json_is_array(enabled) ? json_array_get(enabled, (size_t)i)
                                     : enabled;
+        /* The answer carries the certificate; a dry run has only the one
+         * the caller knows. */
+        view = found ? tool_certs_view(found) : json_incref((json_t *)cert);
         if (found) {
             item = json_pack("{s:s, s:O?, s:O?, s:O?}", "hostname", argv[i],
                              "cert_id", json_object_get(found, "cert_id"),
@@ -175,11 +176,14 @@ void tool_assoc_report_put(tool_ctx *ctx, int argc, char **argv,
             item = json_pack("{s:s, s:s?, s:O?}", "hostname", argv[i],
                              "cert_id", cert_id, "enabled", en);
         }
+        tool_certs_name(item, view);
         json_array_append_new(out, item);
-        tool_print(ctx, "%s: %s cert %s (%s)\n", argv[i], tool_assoc_verb(en),
-                   tool_json_show(item, "cert_id"),
+        tool_print(ctx, "%s: %s cert %s (%s) (%s)\n", argv[i],
+                   tool_assoc_verb(en), tool_json_show(item, "cert_id"),
+                   tool_cert_about(item, about, sizeof(about)),
                    ctx->cfg.dry_run ? "dry-run"
                                     : tool_json_show(item, "status"));
+        json_decref(view);
     }
     tool_out_result(ctx, json_pack("{s:s, s:o}", "zone_id", ctx->zone_id,
                                    "hostnames", out));

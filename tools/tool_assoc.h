@@ -28,10 +28,12 @@ int tool_assoc_get(tool_ctx *ctx, const char *host, json_t **assoc);
  */
 int tool_assoc_put(tool_ctx *ctx, int argc, char **argv, const char *cert_id,
                    json_t *cert_ids, json_t *enabled, json_t **result);
-/* Prints a PUT's answer per hostname and sets it as the --json result. */
+/* Prints a PUT's answer per hostname, with the certificate's CN and
+ * expiry, and sets it as the --json result. `cert` (a certificate view, or
+ * NULL) names the certificate where the answer does not (--dry-run). */
 void tool_assoc_report_put(tool_ctx *ctx, int argc, char **argv,
-                           const char *cert_id, json_t *enabled,
-                           json_t *result);
+                           const char *cert_id, const json_t *cert,
+                           json_t *enabled, json_t *result);
 
 /* Waits until HOST's association is active on certificate CERT_ID. */
 int tool_assoc_wait_active(tool_ctx *ctx, const char *host, const char *cert_id,

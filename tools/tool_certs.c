@@ -57,8 +57,7 @@ json_t *tool_certs_view(const json_t *raw)
     const char *id = tool_json_str(raw, "cert_id");
     const char *status = tool_json_str(raw, "cert_status");
     const char *host = tool_json_str(raw, "hostname");
-    char sha[AOP_SHA256_HEXLEN];
-    int days = 0, have_days = 0;
+    tool_cert_facts facts;
 
     if (!out) {
         return NULL;
@@ -75,16 +74,13 @@ json_t *tool_certs_view(const json_t *raw)
     json_object_set_new(out, "id", id ? json_string(id) : json_null());
     json_object_set_new(out, "status",
                         status ? json_string(status) : json_null());
-    tool_copy_field(out, raw, "expires_on", NULL);
     tool_copy_field(out, raw, "issuer", NULL);
     tool_copy_field(out, raw, "serial_number", NULL);
     tool_copy_field(out, raw, "signature", NULL);
     tool_copy_field(out, raw, "uploaded_on", "cert_uploaded_on");
     tool_copy_field(out, raw, "certificate", NULL);
-    tool_remote_facts(raw, sha, &days, &have_days);
-    json_object_set_new(out, "sha256", sha[0] ? json_string(sha) : json_null());
-    json_object_set_new(out, "days_left",
-                        have_days ? json_integer(days) : json_null());
+    tool_remote_facts(raw, &facts);
+    tool_cert_facts_json(&facts, out);
     if (host && !json_is_null(json_object_get(raw, "enabled"))) {
         json_object_set_new(out, "hostnames",
                             json_pack("[{s:s, s:O?, s:O?}]", "hostname", host,
@@ -95,7 +91,7 @@ json_t *tool_certs_view(const json_t *raw)
     return out;
 }
 
-static json_t *tool_certs_find_id(const json_t *list, const char *id)
+json_t *tool_certs_find(const json_t *list, const char *id)
 {
     json_t *item;
     size_t i;
@@ -137,7 +133,7 @@ int tool_certs_list(tool_ctx *ctx, tool_cert_kind kind, json_t **list)
         if (!view) {
             continue;
         }
-        prev = tool_certs_find_id(out, tool_json_str(view, "id"));
+        prev = tool_certs_find(out, tool_json_str(view, "id"));
         hosts = json_object_get(view, "hostnames");
         if (prev) {
             /* One certificate used by several hostnames: one entry. */
@@ -236,14 +232,16 @@ static int tool_certs_reuse(tool_ctx *ctx, tool_cert_kind kind,
                             const tool_local_cert *lc, const json_t *list,
                             json_t **cert)
 {
-    json_t *match = tool_certs_find_sha(list, lc->sha256, 1);
+    json_t *match = tool_certs_find_sha(list, lc->facts.sha256, 1);
+    char about[TOOL_ABOUT_LEN];
 
     if (!match) {
         return 0;
     }
     *cert = json_incref(match);
-    tool_info(ctx, "%s %s is already uploaded (%s); reusing it",
+    tool_info(ctx, "%s %s (%s) is already uploaded (%s); reusing it",
               tool_certs_noun(kind), tool_json_show(match, "id"),
+              tool_cert_about(match, about, sizeof(about)),
               tool_json_show(match, "status"));
     return 1;
 }
@@ -254,14 +252,16 @@ static int tool_certs_upload_allowed(tool_ctx *ctx, tool_cert_kind kind,
                                      const tool_local_cert *lc,
                                      const json_t *list)
 {
-    json_t *stale = tool_certs_find_sha(list, lc->sha256, 0);
+    json_t *stale = tool_certs_find_sha(list, lc->facts.sha256, 0);
     int live = tool_certs_count_live(list);
+    char about[TOOL_ABOUT_LEN];
 
     if (stale) {
         tool_warn(ctx,
-                  "an earlier upload of this certificate, %s %s, is %s; "
+                  "an earlier upload of this certificate, %s %s (%s), is %s; "
                   "uploading it again (delete the stale one when done)",
                   tool_certs_noun(kind), tool_json_show(stale, "id"),
+                  tool_cert_about(stale, about, sizeof(about)),
                   tool_json_show(stale, "status"));
     }
     if (kind == TOOL_CERT_HOSTNAME && live >= TOOL_MAX_HOSTNAME_CERTS) {
@@ -280,10 +280,14 @@ static int tool_certs_uploaded(tool_ctx *ctx, tool_cert_kind kind,
                                const tool_local_cert *lc, const json_t *res,
                                json_t **cert)
 {
+    char about[TOOL_ABOUT_LEN];
+
     if (ctx->cfg.dry_run) {
-        *cert = json_pack("{s:s, s:s, s:s, s:s}", "id", TOOL_DRY_RUN_ID,
-                          "status", "dry-run", "sha256", lc->sha256,
-                          "expires_on", lc->not_after);
+        *cert =
+            json_pack("{s:s, s:s}", "id", TOOL_DRY_RUN_ID, "status", "dry-run");
+        if (*cert) {
+            tool_cert_facts_json(&lc->facts, *cert);
+        }
         return TOOL_EXIT_OK;
     }
     if (!tool_json_str(res, "id")) {
@@ -293,10 +297,13 @@ static int tool_certs_uploaded(tool_ctx *ctx, tool_cert_kind kind,
     }
     *cert = tool_certs_view(res);
     if (*cert && json_is_null(json_object_get(*cert, "sha256"))) {
-        json_object_set_new(*cert, "sha256", json_string(lc->sha256));
+        /* The answer lacks the PEM: what was sent is what was uploaded. */
+        tool_cert_facts_json(&lc->facts, *cert);
     }
-    tool_info(ctx, "uploaded %s %s (%s)", tool_certs_noun(kind),
-              tool_json_show(*cert, "id"), tool_json_show(*cert, "status"));
+    tool_info(ctx, "uploaded %s %s (%s) (%s)", tool_certs_noun(kind),
+              tool_json_show(*cert, "id"),
+              tool_cert_about(*cert, about, sizeof(about)),
+              tool_json_show(*cert, "status"));
     return TOOL_EXIT_OK;
 }
 
@@ -323,7 +330,7 @@ static int tool_certs_recheck(tool_ctx *ctx, tool_cert_kind kind,
                    "again, it reuses the certificate if it did");
         return rc;
     }
-    if (!tool_certs_find_sha(*fresh, lc->sha256, 1)
+    if (!tool_certs_find_sha(*fresh, lc->facts.sha256, 1)
         && tool_api_retry_wait(ctx, attempt) != 0) {
         tool_error("upload failed: %s", why);
         return tool_exit_code(TOOL_FAILED_API);
@@ -506,17 +513,19 @@ int tool_certs_warn(tool_ctx *ctx, tool_cert_kind kind, const json_t *list)
             continue;
         }
         if (json_integer_value(days) < 0) {
-            tool_warn(
-                ctx,
-                "%s %s expired on %s: origins that check it refuse Cloudflare",
-                tool_certs_noun(kind), tool_json_show(item, "id"),
-                tool_json_show(item, "expires_on"));
+            tool_warn(ctx,
+                      "%s %s (CN=%s) expired on %s: origins that check it "
+                      "refuse Cloudflare",
+                      tool_certs_noun(kind), tool_json_show(item, "id"),
+                      tool_json_show(item, "subject_cn"),
+                      tool_json_show(item, "expires_on"));
         }
         else if (json_integer_value(days) < TOOL_EXPIRY_WARN_DAYS) {
             tool_warn(ctx,
-                      "%s %s expires in %" JSON_INTEGER_FORMAT
+                      "%s %s (CN=%s) expires in %" JSON_INTEGER_FORMAT
                       " days (%s): rotate it",
                       tool_certs_noun(kind), tool_json_show(item, "id"),
+                      tool_json_show(item, "subject_cn"),
                       json_integer_value(days),
                       tool_json_show(item, "expires_on"));
         }
@@ -531,31 +540,75 @@ int tool_certs_warn(tool_ctx *ctx, tool_cert_kind kind, const json_t *list)
     return active;
 }
 
-int tool_certs_delete(tool_ctx *ctx, tool_cert_kind kind, const char *id,
-                      unsigned flags)
+void tool_certs_name(json_t *obj, const json_t *view)
 {
+    static const char *const keys[] = {"subject_cn", "expires_on", "days_left"};
+    const json_t *v;
+    size_t i;
+
+    for (i = 0; obj && i < sizeof(keys) / sizeof(*keys); i++) {
+        v = json_object_get(view, keys[i]);
+        json_object_set(obj, keys[i], v ? (json_t *)v : json_null());
+    }
+}
+
+json_t *tool_certs_brief(const json_t *view, const char *id)
+{
+    json_t *brief = json_pack("{s:s}", "id", id);
+
+    tool_certs_name(brief, view);
+    return brief;
+}
+
+/* DELETE of one certificate; *gone gets what the API answered, normalised
+ * (NULL with --dry-run). */
+static int tool_certs_delete_view(tool_ctx *ctx, tool_cert_kind kind,
+                                  const char *id, unsigned flags, json_t **gone)
+{
+    char about[TOOL_ABOUT_LEN];
     json_t *res = NULL;
     int rc;
 
+    *gone = NULL;
     rc = tool_api_callf(ctx, TOOL_DELETE, NULL, flags, &res, "/zones/%s/%s/%s",
                         ctx->zone_id, tool_certs_base(kind), id);
-    if (rc == TOOL_EXIT_OK && !ctx->cfg.dry_run) {
-        tool_info(ctx, "deleted %s %s (%s)", tool_certs_noun(kind), id,
-                  res ? tool_json_show(res, "status") : "gone");
+    if (rc == TOOL_EXIT_OK && res) {
+        *gone = tool_certs_view(res);
+    }
+    if (rc == TOOL_EXIT_OK && !ctx->cfg.dry_run && *gone) {
+        tool_info(ctx, "deleted %s %s (%s) (%s)", tool_certs_noun(kind), id,
+                  tool_cert_about(*gone, about, sizeof(about)),
+                  tool_json_show(*gone, "status"));
+    }
+    else if (rc == TOOL_EXIT_OK && !ctx->cfg.dry_run) {
+        tool_info(ctx, "deleted %s %s (gone)", tool_certs_noun(kind), id);
     }
     json_decref(res);
+    return rc;
+}
+
+int tool_certs_delete(tool_ctx *ctx, tool_cert_kind kind, const char *id,
+                      unsigned flags)
+{
+    json_t *gone = NULL;
+    int rc = tool_certs_delete_view(ctx, kind, id, flags, &gone);
+
+    json_decref(gone);
     return rc;
 }
 
 int tool_certs_delete_reported(tool_ctx *ctx, tool_cert_kind kind,
                                const char *id)
 {
-    int rc = tool_certs_delete(ctx, kind, id, 0);
+    json_t *gone = NULL;
+    int rc = tool_certs_delete_view(ctx, kind, id, 0, &gone);
 
     if (rc == TOOL_EXIT_OK) {
         tool_print(ctx, "%s\n", id);
-        tool_out_result(ctx, json_pack("{s:[s]}", "deleted", id));
+        tool_out_result(
+            ctx, json_pack("{s:[o]}", "deleted", tool_certs_brief(gone, id)));
     }
+    json_decref(gone);
     return rc;
 }
 
@@ -582,14 +635,15 @@ void tool_certs_print_table(tool_ctx *ctx, const json_t *list,
         tool_print(ctx, "%s(none)\n", indent);
         return;
     }
-    tool_print_verbose(ctx, "%s%-36s  %-20s  %-20s  %5s  %s\n", indent, "ID",
-                       "STATUS", "EXPIRES", "DAYS", "SHA-256");
+    tool_print_verbose(ctx, "%s%-36s  %-24s  %-20s  %5s  %-18s  %s\n", indent,
+                       "ID", "CN", "EXPIRES", "DAYS", "STATUS", "SHA-256");
     json_array_foreach (list, i, item) {
         tool_certs_days_text(item, days, sizeof(days));
-        tool_print(ctx, "%s%-36s  %-20s  %-20s  %5s  %s\n", indent,
-                   tool_json_show(item, "id"), tool_json_show(item, "status"),
-                   tool_json_show(item, "expires_on"), days,
-                   tool_json_show(item, "sha256"));
+        tool_print(
+            ctx, "%s%-36s  %-24s  %-20s  %5s  %-18s  %s\n", indent,
+            tool_json_show(item, "id"), tool_json_show(item, "subject_cn"),
+            tool_json_show(item, "expires_on"), days,
+            tool_json_show(item, "status"), tool_json_show(item, "sha256"));
         json_array_foreach (json_object_get(item, "hostnames"), j, h) {
             tool_print(ctx, "%s    used by %s (enabled: %s)\n", indent,
                        tool_json_show(h, "hostname"),
@@ -605,9 +659,10 @@ void tool_certs_print_one(tool_ctx *ctx, const json_t *cert)
 
     tool_certs_days_text(cert, days, sizeof(days));
     tool_print(ctx, "id             %s\n", tool_json_show(cert, "id"));
-    tool_print(ctx, "status         %s\n", tool_json_show(cert, "status"));
+    tool_print(ctx, "subject_cn     %s\n", tool_json_show(cert, "subject_cn"));
     tool_print(ctx, "expires_on     %s (%s days left)\n",
                tool_json_show(cert, "expires_on"), days);
+    tool_print(ctx, "status         %s\n", tool_json_show(cert, "status"));
     tool_print(ctx, "sha256         %s\n", tool_json_show(cert, "sha256"));
     tool_print(ctx, "issuer         %s\n", tool_json_show(cert, "issuer"));
     tool_print(ctx, "serial_number  %s\n",

@@ -28,9 +28,10 @@ const char *tool_certs_noun(tool_cert_kind kind);
 
 /*
  * The certificates of a kind, each normalised to
- *   {id, status, expires_on, days_left, sha256, issuer, serial_number,
- *    signature, uploaded_on, certificate, hostnames?}
- * with sha256 and days_left computed locally from the PEM. (The API's list
+ *   {id, status, subject_cn, expires_on, days_left, sha256, issuer,
+ *    serial_number, signature, uploaded_on, certificate, hostnames?}
+ * with subject_cn, expires_on, days_left and sha256 read locally from the
+ * PEM (tool_remote_facts; without one, the API's expires_on). (The API's list
  * of hostname certificates may be shaped as associations; those carry
  * cert_id/cert_status and are merged per certificate, their hostnames kept.)
  */
@@ -39,6 +40,8 @@ int tool_certs_get(tool_ctx *ctx, tool_cert_kind kind, const char *id,
                    unsigned flags, json_t **cert);
 /* Normalises one certificate object as above (new reference). */
 json_t *tool_certs_view(const json_t *raw);
+/* The certificate with this id in a list, or NULL. */
+json_t *tool_certs_find(const json_t *list, const char *id);
 
 /* 1 for a status in which a certificate is deployed or on its way. */
 int tool_certs_status_live(const char *status);
@@ -88,6 +91,14 @@ int tool_certs_warn(tool_ctx *ctx, tool_cert_kind kind, const json_t *list);
  * (active, timed out, deleted...): before it can be deleted. */
 int tool_certs_wait_settled(tool_ctx *ctx, tool_cert_kind kind, const char *id,
                             double deadline);
+
+/* Sets subject_cn, expires_on and days_left of `obj` from a certificate
+ * view (nulls when `view` is NULL): what goes next to a certificate id in
+ * a result. */
+void tool_certs_name(json_t *obj, const json_t *view);
+/* {id, subject_cn, expires_on, days_left}: how a result names a
+ * certificate. New reference. */
+json_t *tool_certs_brief(const json_t *view, const char *id);
 
 /* DELETE of one certificate; says what happened (TOOL_API_NOREPORT: the
  * caller reports errors). */

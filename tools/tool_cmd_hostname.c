@@ -177,7 +177,7 @@ int tool_cmd_host_enable(tool_ctx *ctx)
                             &result);
     }
     if (rc == TOOL_EXIT_OK) {
-        tool_assoc_report_put(ctx, ctx->argc, ctx->argv, id, json_true(),
+        tool_assoc_report_put(ctx, ctx->argc, ctx->argv, id, cert, json_true(),
                               result);
     }
     json_decref(result);
@@ -234,7 +234,7 @@ int tool_cmd_host_disable(tool_ctx *ctx)
         rc = tool_assoc_put(ctx, n, ctx->argv, NULL, ids, enabled, &result);
     }
     if (rc == TOOL_EXIT_OK && n > 0) {
-        tool_assoc_report_put(ctx, n, ctx->argv, NULL, enabled, result);
+        tool_assoc_report_put(ctx, n, ctx->argv, NULL, NULL, enabled, result);
         /* Report with the cert_ids that were sent. */
         out = json_object_get(ctx->result, "hostnames");
         for (k = 0; k < n; k++) {
@@ -344,7 +344,7 @@ int tool_cmd_host_delete_cert(tool_ctx *ctx)
 static void tool_rotate_journal_name(const tool_ctx *ctx, char *buf, size_t len)
 {
     snprintf(buf, len, "hostname-rotate-%s-%.16s.json", ctx->zone_id,
-             ctx->cert->sha256);
+             ctx->cert->facts.sha256);
 }
 
 static void tool_ids_add(json_t *ids, const char *id)
@@ -428,7 +428,7 @@ static void tool_rotate_journal(tool_ctx *ctx, const char *name,
     }
     journal =
         json_pack("{s:s, s:s, s:O, s:[]}", "zone_id", ctx->zone_id, "sha256",
-                  ctx->cert->sha256, "old_ids", old_ids, "hostnames");
+                  ctx->cert->facts.sha256, "old_ids", old_ids, "hostnames");
     for (i = 0; journal && i < ctx->argc; i++) {
         json_array_append_new(json_object_get(journal, "hostnames"),
                               json_string(ctx->argv[i]));
@@ -439,22 +439,19 @@ static void tool_rotate_journal(tool_ctx *ctx, const char *name,
     json_decref(journal);
 }
 
-/* 1 when the certificate list says a hostname still uses `id` (warned). */
-static int tool_rotate_in_use(tool_ctx *ctx, const json_t *list, const char *id)
+/* 1 when the certificate's entry in the list says a hostname still uses
+ * it (warned). */
+static int tool_rotate_in_use(tool_ctx *ctx, const json_t *cert, const char *id)
 {
-    json_t *item, *h;
-    size_t k, m;
+    json_t *h;
+    size_t m;
     int in_use = 0;
 
-    json_array_foreach (list, k, item) {
-        if (!tool_id_eq(tool_json_show(item, "id"), id)) {
-            continue;
-        }
-        json_array_foreach (json_object_get(item, "hostnames"), m, h) {
-            tool_warn(ctx, "kept hostname certificate %s: %s still uses it", id,
-                      tool_json_show(h, "hostname"));
-            in_use = 1;
-        }
+    json_array_foreach (json_object_get(cert, "hostnames"), m, h) {
+        tool_warn(ctx, "kept hostname certificate %s (CN=%s): %s still uses it",
+                  id, tool_json_show(cert, "subject_cn"),
+                  tool_json_show(h, "hostname"));
+        in_use = 1;
     }
     return in_use;
 }
@@ -464,7 +461,8 @@ static int tool_rotate_retire(tool_ctx *ctx, const char *new_id,
                               const json_t *old_ids, json_t *deleted,
                               json_t *kept)
 {
-    json_t *list = NULL, *item;
+    json_t *list = NULL, *item, *brief;
+    const json_t *cert;
     const char *old;
     size_t j;
     int rc;
@@ -475,8 +473,10 @@ static int tool_rotate_retire(tool_ctx *ctx, const char *new_id,
         if (rc != TOOL_EXIT_OK || tool_id_eq(old, new_id)) {
             continue;
         }
-        if (tool_rotate_in_use(ctx, list, old)) {
-            json_array_append(kept, item);
+        cert = tool_certs_find(list, old);
+        brief = tool_certs_brief(cert, old);
+        if (tool_rotate_in_use(ctx, cert, old)) {
+            json_array_append_new(kept, brief);
             continue;
         }
         rc = tool_certs_delete(ctx, TOOL_CERT_HOSTNAME, old, TOOL_API_NOREPORT);
@@ -490,10 +490,10 @@ static int tool_rotate_retire(tool_ctx *ctx, const char *new_id,
                        "finish (or, when another hostname uses it, see cfaop "
                        "hostname delete-cert)",
                        new_id, old);
-            json_array_append(kept, item);
+            json_array_append_new(kept, brief);
             continue;
         }
-        json_array_append(deleted, item);
+        json_array_append_new(deleted, brief);
     }
     json_decref(list);
     return rc;
@@ -562,7 +562,7 @@ int tool_cmd_host_rotate(tool_ctx *ctx)
            *result = NULL;
     json_t *deleted = json_array(), *kept = json_array();
     const char *new_id;
-    char journal[128];
+    char journal[128], about[TOOL_ABOUT_LEN];
     double deadline = tool_now() + ctx->opt.wait;
     int reused = 0, lock = -1, rc = TOOL_EXIT_OK;
 
@@ -598,9 +598,11 @@ int tool_cmd_host_rotate(tool_ctx *ctx)
     if (rc == TOOL_EXIT_OK && !ctx->cfg.dry_run) {
         tool_state_journal_remove(ctx, journal);
         tool_info(ctx,
-                  "rotated %d hostname(s) to certificate %s; %zu old "
+                  "rotated %d hostname(s) to certificate %s (%s); %zu old "
                   "certificate(s) deleted",
-                  ctx->argc, new_id, json_array_size(deleted));
+                  ctx->argc, new_id,
+                  tool_cert_about(cert, about, sizeof(about)),
+                  json_array_size(deleted));
     }
     if (rc == TOOL_EXIT_OK) {
         tool_print(ctx, "%s\n", new_id);

@@ -14,20 +14,6 @@
 #include "tool_settings.h"
 #include "tool_util.h"
 
-/* Status of a certificate in a list, or NULL when it is not there. */
-static const char *tool_status_of(const json_t *list, const char *id)
-{
-    json_t *item;
-    size_t i;
-
-    json_array_foreach (list, i, item) {
-        if (tool_id_eq(tool_json_show(item, "id"), id)) {
-            return tool_json_str(item, "status");
-        }
-    }
-    return NULL;
-}
-
 static void tool_status_warn_assoc(tool_ctx *ctx, const json_t *view,
                                    const json_t *host_certs)
 {
@@ -40,7 +26,9 @@ static void tool_status_warn_assoc(tool_ctx *ctx, const json_t *view,
         return;
     }
     if (!cst) {
-        cst = tool_status_of(host_certs, tool_json_str(view, "cert_id"));
+        cst = tool_json_str(
+            tool_certs_find(host_certs, tool_json_str(view, "cert_id")),
+            "status");
     }
     if (json_is_true(json_object_get(view, "enabled"))
         && (!cst || strcmp(cst, "active") != 0)) {

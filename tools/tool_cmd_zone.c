@@ -188,6 +188,7 @@ static int tool_zone_retire(tool_ctx *ctx, const char *new_id,
 int tool_cmd_zone_rotate(tool_ctx *ctx)
 {
     json_t *before = NULL, *cert = NULL, *deleted = json_array(), *item;
+    char about[TOOL_ABOUT_LEN];
     const char *new_id;
     double deadline;
     int reused = 0, lock = -1, gone, rc = TOOL_EXIT_OK;
@@ -228,16 +229,17 @@ int tool_cmd_zone_rotate(tool_ctx *ctx)
             goto cleanup;
         }
         if (gone) {
-            json_array_append_new(deleted,
-                                  json_string(tool_json_show(item, "id")));
+            json_array_append_new(
+                deleted, tool_certs_brief(item, tool_json_show(item, "id")));
         }
     }
     tool_print(ctx, "%s\n", new_id);
     if (!ctx->cfg.dry_run) {
         tool_info(ctx,
-                  "rotated: zone certificate %s is active; %zu old "
+                  "rotated: zone certificate %s (%s) is active; %zu old "
                   "certificate(s) deleted",
-                  new_id, json_array_size(deleted));
+                  new_id, tool_cert_about(cert, about, sizeof(about)),
+                  json_array_size(deleted));
     }
 
 cleanup:

@@ -194,11 +194,13 @@ json_t *tool_edge_local_view(const tool_local_cert *lc, const char *id)
         free(one);
     }
     /* Once uploaded it is the newest: the one the edge uses. */
-    view = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "id", id, "status", "active",
-        "certificate", tool_buf_str(&pem) ? tool_buf_str(&pem) : "",
-        "uploaded_on", "9999-12-31T23:59:59Z", "sha256", lc->sha256,
-        "expires_on", lc->not_after, "days_left", lc->days_left);
+    view =
+        json_pack("{s:s, s:s, s:s, s:s}", "id", id, "status", "active",
+                  "certificate", tool_buf_str(&pem) ? tool_buf_str(&pem) : "",
+                  "uploaded_on", "9999-12-31T23:59:59Z");
+    if (view) {
+        tool_cert_facts_json(&lc->facts, view);
+    }
     tool_buf_free(&pem);
     return view;
 }

@@ -14,7 +14,6 @@
 
 int tool_local_load(tool_ctx *ctx, tool_cert_kind kind, tool_local_cert *lc)
 {
-    unsigned char digest[AOP_SHA256_LEN];
     aop_error err;
     time_t now = time(NULL);
     int state = 0, rc = TOOL_EXIT_FAIL;
@@ -38,22 +37,17 @@ int tool_local_load(tool_ctx *ctx, tool_cert_kind kind, tool_local_cert *lc)
                 : "");
         goto cleanup;
     }
-    if (aop_cert_sha256(lc->leaf, digest) != 0
-        || aop_cert_not_after_iso(lc->leaf, lc->not_after,
-                                  sizeof(lc->not_after))
-               != 0
-        || aop_cert_days_left(lc->leaf, now, &lc->days_left) != 0
+    if (tool_cert_facts_read(lc->leaf, now, &lc->facts) != 0
         || aop_cert_validity(lc->leaf, now, &state) < 0) {
         tool_error("%s: cannot read the certificate's fingerprint or dates",
                    ctx->opt.cert_file);
         goto cleanup;
     }
-    aop_hex(digest, AOP_SHA256_LEN, lc->sha256);
     if (state > 0) {
         tool_error(
             "the certificate in %s expired on %s; Cloudflare would present an "
             "expired certificate and the origin would refuse it",
-            ctx->opt.cert_file, lc->not_after);
+            ctx->opt.cert_file, lc->facts.expires_on);
         goto cleanup;
     }
     if (state < 0) {
@@ -74,9 +68,10 @@ int tool_local_load(tool_ctx *ctx, tool_cert_kind kind, tool_local_cert *lc)
                   "presents it as a client certificate (a leaf is expected)",
                   ctx->opt.cert_file);
     }
-    if (lc->days_left < TOOL_EXPIRY_WARN_DAYS) {
+    if (lc->facts.days_left < TOOL_EXPIRY_WARN_DAYS) {
         tool_warn(ctx, "the certificate in %s expires in %d days (%s)",
-                  ctx->opt.cert_file, lc->days_left, lc->not_after);
+                  ctx->opt.cert_file, lc->facts.days_left,
+                  lc->facts.expires_on);
     }
     rc = TOOL_EXIT_OK;
 
@@ -85,6 +80,68 @@ cleanup:
         tool_local_free(lc);
     }
     return rc;
+}
+
+const char *tool_algorithm_note(const char *alg, char *buf, size_t len)
+{
+    const char *needs = aop_algorithm_openssl_version(alg);
+
+    snprintf(buf, len, "%s, which this machine's %s cannot verify; %s%s%s can",
+             alg, OpenSSL_version(OPENSSL_VERSION),
+             needs ? "OpenSSL " : "a newer OpenSSL", needs ? needs : "",
+             needs ? " or later" : "");
+    return buf;
+}
+
+/* A CA of this system's trust store issued the leaf (directly, or through
+ * the intermediates of the file). */
+static void tool_local_warn_public(tool_ctx *ctx, const tool_local_cert *lc)
+{
+    X509_STORE *system = aop_system_store_load();
+    char *issuer;
+
+    if (aop_store_issued(system, lc->leaf, lc->certs)) {
+        issuer = aop_name_rfc2253(X509_get_issuer_name(lc->leaf));
+        tool_warn(ctx,
+                  "the certificate in %s was issued by a public CA (%s, under "
+                  "this system's trust store): public CAs stopped issuing "
+                  "client-authentication certificates in 2026, and an origin "
+                  "that trusts a public CA accepts the client certificates it "
+                  "issued to anyone; use a CA of your own, or pin the "
+                  "certificate at the origin",
+                  ctx->opt.cert_file, issuer ? issuer : "?");
+        free(issuer);
+    }
+    X509_STORE_free(system);
+}
+
+int tool_local_check_upload(tool_ctx *ctx, const tool_local_cert *lc)
+{
+    char alg[AOP_ALGORITHM_LEN], note[256];
+    int i;
+
+    if (!aop_cert_eku_allows_client(lc->leaf)) {
+        tool_error("the certificate in %s has an extended key usage without "
+                   "clientAuth (TLS client authentication): a TLS "
+                   "client-certificate chain check, as mod_cfaop makes, "
+                   "refuses it; issue it with extendedKeyUsage = clientAuth",
+                   ctx->opt.cert_file);
+        return tool_exit_code(TOOL_FAILED_CHECK);
+    }
+    tool_local_warn_public(ctx, lc);
+    /* The intermediates too: the origin verifies the whole chain. */
+    for (i = 0; i < sk_X509_num(lc->certs); i++) {
+        if (!aop_cert_algorithms_supported(sk_X509_value(lc->certs, i), alg,
+                                           sizeof(alg))) {
+            tool_warn(ctx,
+                      "%s %s uses %s: an origin whose OpenSSL cannot verify "
+                      "it refuses it (unsupported-algorithm)",
+                      i == 0 ? "the certificate in" : "an intermediate in",
+                      ctx->opt.cert_file,
+                      tool_algorithm_note(alg, note, sizeof(note)));
+        }
+    }
+    return TOOL_EXIT_OK;
 }
 
 void tool_local_free(tool_local_cert *lc)
@@ -155,33 +212,95 @@ void tool_local_body_free(json_t *body)
     json_decref(body);
 }
 
-void tool_remote_facts(const json_t *obj, char sha256[AOP_SHA256_HEXLEN],
-                       int *days_left, int *have_days)
+X509 *tool_pem_leaf(STACK_OF(X509) * certs)
 {
-    const char *pem = tool_json_str(obj, "certificate");
-    STACK_OF(X509) *certs = NULL;
-    unsigned char digest[AOP_SHA256_LEN];
-    aop_error err;
+    int i;
 
-    sha256[0] = '\0';
-    *have_days = 0;
+    for (i = 0; i < sk_X509_num(certs); i++) {
+        if (!aop_cert_is_ca(sk_X509_value(certs, i))) {
+            return sk_X509_value(certs, i);
+        }
+    }
+    return sk_X509_value(certs, 0);
+}
+
+int tool_cert_facts_read(X509 *x, time_t now, tool_cert_facts *f)
+{
+    unsigned char digest[AOP_SHA256_LEN];
+
+    memset(f, 0, sizeof(*f));
+    if (aop_cert_subject_cn(x, f->subject_cn, sizeof(f->subject_cn)) != 0) {
+        f->subject_cn[0] = '\0';
+    }
+    if (aop_cert_sha256(x, digest) != 0
+        || aop_cert_not_after_iso(x, f->expires_on, sizeof(f->expires_on)) != 0
+        || aop_cert_days_left(x, now, &f->days_left) != 0) {
+        memset(f, 0, sizeof(*f));
+        return -1;
+    }
+    aop_hex(digest, AOP_SHA256_LEN, f->sha256);
+    f->have_days = 1;
+    return 0;
+}
+
+int tool_pem_facts(const char *pem, time_t now, tool_cert_facts *f)
+{
+    STACK_OF(X509) *certs = NULL;
+    aop_error err;
+    int rc = -1;
+
+    memset(f, 0, sizeof(*f));
     if (pem
         && aop_pem_load_mem(pem, strlen(pem), "API certificate", &certs, &err)
                == 0) {
-        X509 *leaf = sk_X509_value(certs, 0);
-
-        if (aop_cert_sha256(leaf, digest) == 0) {
-            aop_hex(digest, AOP_SHA256_LEN, sha256);
-        }
-        if (aop_cert_days_left(leaf, time(NULL), days_left) == 0) {
-            *have_days = 1;
-        }
+        rc = tool_cert_facts_read(tool_pem_leaf(certs), now, f);
     }
     aop_certs_free(certs);
-    if (!*have_days
-        && aop_iso_days_left(tool_json_str(obj, "expires_on"), time(NULL),
-                             days_left)
-               == 0) {
-        *have_days = 1;
+    return rc;
+}
+
+void tool_remote_facts(const json_t *obj, tool_cert_facts *f)
+{
+    const char *iso = tool_json_str(obj, "expires_on");
+    time_t now = time(NULL);
+
+    if (tool_pem_facts(tool_json_str(obj, "certificate"), now, f) == 0) {
+        return;
     }
+    if (iso && strlen(iso) < sizeof(f->expires_on)
+        && aop_iso_days_left(iso, now, &f->days_left) == 0) {
+        snprintf(f->expires_on, sizeof(f->expires_on), "%s", iso);
+        f->have_days = 1;
+    }
+}
+
+/* A string member, or null when empty. */
+static void tool_set_str(json_t *obj, const char *key, const char *value)
+{
+    json_object_set_new(obj, key,
+                        value[0] ? tool_json_text(value) : json_null());
+}
+
+void tool_cert_facts_json(const tool_cert_facts *f, json_t *obj)
+{
+    tool_set_str(obj, "sha256", f->sha256);
+    tool_set_str(obj, "subject_cn", f->subject_cn);
+    tool_set_str(obj, "expires_on", f->expires_on);
+    json_object_set_new(obj, "days_left",
+                        f->have_days ? json_integer(f->days_left)
+                                     : json_null());
+}
+
+const char *tool_cert_about(const json_t *obj, char *buf, size_t len)
+{
+    const json_t *days = json_object_get(obj, "days_left");
+    char dtext[40] = "";
+
+    if (json_is_integer(days)) {
+        snprintf(dtext, sizeof(dtext), ", %" JSON_INTEGER_FORMAT " days left",
+                 json_integer_value(days));
+    }
+    snprintf(buf, len, "CN=%s, expires %s%s", tool_json_show(obj, "subject_cn"),
+             tool_json_show(obj, "expires_on"), dtext);
+    return buf;
 }

@@ -392,8 +392,9 @@ static int tool_operate_check(tool_ctx *ctx, tool_params *p)
 
 /*
  * What the table row asks for before the command runs: the certificate
- * (local checks first: a bad certificate costs no request), then the
- * zone. The API is set up by then.
+ * (local checks first: a bad certificate costs no request; a command that
+ * changes something may upload it, and checks it as such), then the zone.
+ * The API is set up by then.
  */
 static int tool_operate_setup(tool_ctx *ctx, struct tool_local_cert *lc)
 {
@@ -403,6 +404,9 @@ static int tool_operate_setup(tool_ctx *ctx, struct tool_local_cert *lc)
     if ((cmd->needs & (TOOL_NEEDS_CERT | TOOL_TAKES_CERT))
         && ctx->opt.cert_file) {
         rc = tool_local_load(ctx, (tool_cert_kind)cmd->kind, lc);
+        if (rc == TOOL_EXIT_OK && (cmd->needs & TOOL_MUTATES)) {
+            rc = tool_local_check_upload(ctx, lc);
+        }
         ctx->cert = rc == TOOL_EXIT_OK ? lc : NULL;
     }
     if (rc == TOOL_EXIT_OK && (cmd->needs & TOOL_NEEDS_ZONE)) {

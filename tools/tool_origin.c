@@ -9,6 +9,7 @@
 
 #include "aop_hostname.h"
 #include "tool_http.h"
+#include "tool_local.h"
 #include "tool_origin.h"
 #include "tool_out.h"
 
@@ -468,6 +469,7 @@ tool_accept tool_policy_judge(const tool_policy *policy, tool_level level,
     aop_chain_result chain;
     aop_result res;
     aop_leaf facts;
+    char note[256];
     aop_error err;
     X509 *leaf = NULL;
     int anchored = aop_policy_store(policy->policy) != NULL, i;
@@ -486,21 +488,13 @@ tool_accept tool_policy_judge(const tool_policy *policy, tool_level level,
         snprintf(why, len, "the API's certificate does not parse: %s", err.msg);
         return TOOL_ACCEPT_UNKNOWN;
     }
-    /* The leaf is the first certificate that is not a CA; the others are
-     * the chain the edge sends along. */
+    /* The others are the chain the edge sends along. */
+    leaf = tool_pem_leaf(certs);
     untrusted = sk_X509_new_null();
     for (i = 0; i < sk_X509_num(certs); i++) {
-        X509 *x = sk_X509_value(certs, i);
-
-        if (!leaf && !aop_cert_is_ca(x)) {
-            leaf = x;
+        if (untrusted && sk_X509_value(certs, i) != leaf) {
+            sk_X509_push(untrusted, sk_X509_value(certs, i));
         }
-        else if (untrusted) {
-            sk_X509_push(untrusted, x);
-        }
-    }
-    if (!leaf) {
-        leaf = sk_X509_value(certs, 0);
     }
     memset(&chain, 0, sizeof(chain));
     if (aop_leaf_init(&facts, leaf) != 0) {
@@ -517,6 +511,13 @@ tool_accept tool_policy_judge(const tool_policy *policy, tool_level level,
     if (res.verdict == AOP_VERDICT_UNTRUSTED && chain.error != X509_V_OK) {
         snprintf(why, len, "%s (%s)", aop_verdict_reason(res.verdict),
                  X509_verify_cert_error_string(chain.error));
+    }
+    else if (res.verdict == AOP_VERDICT_UNSUPPORTED_ALGORITHM) {
+        /* Judged with this OpenSSL: the origin's may differ. */
+        snprintf(
+            why, len, "%s (%s: an origin whose OpenSSL cannot refuses it)",
+            aop_verdict_reason(res.verdict),
+            tool_algorithm_note(res.chain.unsupported, note, sizeof(note)));
     }
     else if (res.verdict != AOP_VERDICT_OK) {
         snprintf(why, len, "%s", aop_verdict_reason(res.verdict));

@@ -5,8 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/x509.h>
-
 #include "tool_buf.h"
 #include "tool_out.h"
 #include "tool_verdict.h"
@@ -57,48 +55,18 @@ void tool_verdict_free(tool_verdict *v)
     memset(v, 0, sizeof(*v));
 }
 
-/* What the edge presents, for the row: level, id, CN, expiry, SHA-256 of
- * the leaf (computed here, never taken from the API). */
+/* What the edge presents, for the row: level, id, and the CN, expiry and
+ * SHA-256 of the leaf (read here, never taken from the API). */
 static json_t *tool_verdict_edge(const tool_presented *p, time_t now)
 {
     json_t *edge =
         json_pack("{s:s, s:s?, s:s}", "level", tool_level_name(p->level),
                   "cert_id", p->cert_id, "why", p->why);
-    STACK_OF(X509) *certs = NULL;
-    unsigned char d[AOP_SHA256_LEN];
-    char hex[AOP_SHA256_HEXLEN], cn[256], iso[32];
-    aop_error err;
-    X509 *leaf;
-    int days, i;
+    tool_cert_facts facts;
 
-    if (!edge || !p->pem
-        || aop_pem_load_mem(p->pem, strlen(p->pem), "edge", &certs, &err)
-               != 0) {
-        return edge;
+    if (edge && tool_pem_facts(p->pem, now, &facts) == 0) {
+        tool_cert_facts_json(&facts, edge);
     }
-    leaf = sk_X509_value(certs, 0);
-    for (i = 0; i < sk_X509_num(certs); i++) {
-        if (!aop_cert_is_ca(sk_X509_value(certs, i))) {
-            leaf = sk_X509_value(certs, i);
-            break;
-        }
-    }
-    if (X509_NAME_get_text_by_NID(X509_get_subject_name(leaf), NID_commonName,
-                                  cn, sizeof(cn))
-        > 0) {
-        json_object_set_new(edge, "subject_cn", tool_json_text(cn));
-    }
-    if (aop_cert_not_after_iso(leaf, iso, sizeof(iso)) == 0) {
-        json_object_set_new(edge, "expires_on", json_string(iso));
-    }
-    if (aop_cert_days_left(leaf, now, &days) == 0) {
-        json_object_set_new(edge, "days_left", json_integer(days));
-    }
-    if (aop_cert_sha256(leaf, d) == 0) {
-        aop_hex(d, sizeof(d), hex);
-        json_object_set_new(edge, "sha256", json_string(hex));
-    }
-    aop_certs_free(certs);
     return edge;
 }
 
@@ -239,7 +207,7 @@ void tool_verdict_print(tool_ctx *ctx, const json_t *rows, int to_stderr)
 {
     const json_t *row, *edge;
     const char *reason;
-    char cert[512];
+    char cert[TOOL_ABOUT_LEN + 80], about[TOOL_ABOUT_LEN];
     size_t i;
 
     json_array_foreach (rows, i, row) {
@@ -247,12 +215,9 @@ void tool_verdict_print(tool_ctx *ctx, const json_t *rows, int to_stderr)
         reason = tool_json_str(row, "reason");
         cert[0] = '\0';
         if (tool_json_str(edge, "cert_id")) {
-            snprintf(cert, sizeof(cert), " %s CN=%s, expires %s (%lld days)",
+            snprintf(cert, sizeof(cert), " %s (%s)",
                      tool_json_show(edge, "cert_id"),
-                     tool_json_show(edge, "subject_cn"),
-                     tool_json_show(edge, "expires_on"),
-                     (long long)json_integer_value(
-                         json_object_get(edge, "days_left")));
+                     tool_cert_about(edge, about, sizeof(about)));
         }
         tool_verdict_line(
             ctx, to_stderr,

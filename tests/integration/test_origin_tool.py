@@ -10,8 +10,10 @@ import json
 import os
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from harness.conf import Site
+from harness.pki import mldsa_certificate
 from lib.cfaop_env import CFAOP_BIN, Env
 from tool.fakecf import FakeCloudflare
 
@@ -243,6 +245,36 @@ def test_pins_against_cloudflares_shared_certificate_are_unknown(cf, pki, server
     assert "cannot be downloaded" in row["reason"]
     p = check(cf, doc, json_out=False)
     assert "origin accepts  unknown: " in p.stdout and "nobody can tell" in p.stdout
+
+
+def test_ml_dsa_edge_certificate_is_unsupported_with_the_reason(cf, pki, server_factory,
+                                                               tmp_path):
+    """The edge presents an ML-DSA zone certificate (Cloudflare accepts them since
+    2026): OpenSSL 3.0 cannot verify it, and check-origin and the guards say so
+    instead of a generic untrusted. (revoked cannot show here: a policy document
+    names its CRLs but does not carry them.)"""
+    doc = dump(server_factory, "oc-clean", [zone_site(pki)], tmp_path / "p.json")
+    clean_edge(cf, pki)
+    mldsa = tmp_path / "mldsa.pem"
+    mldsa.write_bytes(mldsa_certificate(pki.zone_leaf.cert).public_bytes(
+        serialization.Encoding.PEM))
+    # The newest active zone certificate is the one the edge presents.
+    new_id = cf.cf.add_zone_cert(cf.zone_id, mldsa.read_text(), pki.zone_leaf.key_pem)
+    p = check(cf, doc)
+    assert p.returncode == 1 and only_refused(p) == [WWW], p.stderr
+    row = p.rows[(WWW, doc)]
+    assert row["edge"]["cert_id"] == new_id
+    assert row["edge"]["subject_cn"] == "zone.test origin pull"
+    assert row["reason"].startswith("unsupported-algorithm (ML-DSA-44, "), row
+    assert "OpenSSL 3.5 or later can" in row["reason"], row
+    assert p.rows[(APP, doc)]["accepts"] == "yes"
+    p = check(cf, doc, json_out=False)
+    assert "origin accepts  no: unsupported-algorithm (ML-DSA-44" in p.stdout, p.stdout
+    # A rotation to it is refused by the guard, with the same reason, before the upload.
+    cf.cf.force_cert_status(new_id, "deleted")
+    p = guarded(cf, doc, "zone", "rotate", "--cert", str(mldsa), "--key", pki.zone_leaf.key_path)
+    assert p.returncode == 1 and writes(cf) == [], p.stderr
+    assert "unsupported-algorithm (ML-DSA-44" in p.stderr, p.stderr
 
 
 def test_wildcards_are_skipped_with_a_note(cf, pki, server_factory, tmp_path):

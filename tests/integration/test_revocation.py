@@ -19,7 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from harness.conf import Site
-from harness.pki import _name
+from harness.pki import _name, mldsa_certificate
 from harness.settings import APACHE_BIN, APACHE_ENV
 
 DAY = datetime.timedelta(days=1)
@@ -239,50 +239,6 @@ def test_configtest_warns_about_an_anchor_in_the_system_store(server_factory, pk
 
 # -- algorithms this OpenSSL cannot verify --------------------------------------------
 
-MLDSA44 = bytes.fromhex("0609608648016503040311")  # OID 2.16.840.1.101.3.4.3.17
-
-
-def _tlv(tag, body):
-    n = len(body)
-    if n < 0x80:
-        length = bytes([n])
-    else:
-        octets = n.to_bytes((n.bit_length() + 7) // 8, "big")
-        length = bytes([0x80 | len(octets)]) + octets
-    return bytes([tag]) + length + body
-
-
-def _items(der):
-    """The top-level elements of a DER SEQUENCE's body, as raw TLVs."""
-    out, i = [], 0
-    while i < len(der):
-        n = der[i + 1]
-        head = 2
-        if n & 0x80:
-            k = n & 0x7f
-            n = int.from_bytes(der[i + 2:i + 2 + k], "big")
-            head = 2 + k
-        out.append(der[i:i + head + n])
-        i += head + n
-    return out
-
-
-def _body(tlv):
-    n = tlv[1]
-    return tlv[2 + (n & 0x7f):] if n & 0x80 else tlv[2:]
-
-
-def mldsa_certificate(cert, key=False):
-    """The certificate re-encoded as if signed with ML-DSA-44 (and, with key=True,
-    as if its own key were ML-DSA-44), with random signature and key bytes."""
-    tbs = _items(_body(cert.tbs_certificate_bytes))
-    alg = _tlv(0x30, MLDSA44)
-    tbs[2] = alg  # [0] version, serial, signature algorithm, ...
-    if key:
-        tbs[6] = _tlv(0x30, alg + _tlv(0x03, b"\x00" + os.urandom(1312)))
-    body = _tlv(0x30, b"".join(tbs)) + alg + _tlv(0x03, b"\x00" + os.urandom(2420))
-    return x509.load_der_x509_certificate(_tlv(0x30, body))
-
 
 def test_ml_dsa_chain_is_unsupported_not_untrusted(server_factory, pki):
     """An ML-DSA CA and a leaf it signed: OpenSSL 3.0 cannot verify the signature, and
@@ -305,5 +261,6 @@ def test_ml_dsa_chain_is_unsupported_not_untrusted(server_factory, pki):
         assert r.status == 403 and r.var("CFAOP_VERIFY_ERROR") == "unsupported-algorithm", r
         lines = [l for l in env.log.client_lines(r.client_port, r.log_mark) if "CFAOP00016" in l]
         assert lines and "reason=unsupported-algorithm" in lines[0] \
-            and "is not supported by OpenSSL" in lines[0], lines
+            and "ML-DSA-44 is not supported by OpenSSL" in lines[0] \
+            and "it needs OpenSSL 3.5" in lines[0], lines
     env.stop()

@@ -12,6 +12,7 @@ it to enforce that suite's global invariant.
     leaf = pki.issue("leaf", name("client"), ca)      # a client certificate
     leaf.cert_path, leaf.key_path, leaf.cert_pem, leaf.sha256_hex, leaf.args()
     pki.leaf()                                         # the tool suite's shorthand
+    mldsa_certificate(leaf.cert)                       # the same, "signed" with ML-DSA-44
 """
 import base64
 import datetime
@@ -246,6 +247,56 @@ class PKI:
         """A TLS server certificate for names and ips (CN = the first name)."""
         return self.issue(cert_name, name(names[0], org), issuer,
                           eku=ExtendedKeyUsageOID.SERVER_AUTH, sans=names, ips=ips, **kw)
+
+
+# -- algorithms this OpenSSL may not know ------------------------------------
+
+MLDSA44_OID = "2.16.840.1.101.3.4.3.17"
+_MLDSA44 = bytes.fromhex("0609608648016503040311")  # that OID, DER-encoded
+
+
+def _tlv(tag, body):
+    n = len(body)
+    if n < 0x80:
+        length = bytes([n])
+    else:
+        octets = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        length = bytes([0x80 | len(octets)]) + octets
+    return bytes([tag]) + length + body
+
+
+def _items(der):
+    """The top-level elements of a DER SEQUENCE's body, as raw TLVs."""
+    out, i = [], 0
+    while i < len(der):
+        n = der[i + 1]
+        head = 2
+        if n & 0x80:
+            k = n & 0x7f
+            n = int.from_bytes(der[i + 2:i + 2 + k], "big")
+            head = 2 + k
+        out.append(der[i:i + head + n])
+        i += head + n
+    return out
+
+
+def _body(tlv):
+    n = tlv[1]
+    return tlv[2 + (n & 0x7f):] if n & 0x80 else tlv[2:]
+
+
+def mldsa_certificate(cert: x509.Certificate, key=False) -> x509.Certificate:
+    """The certificate re-encoded as if signed with ML-DSA-44 (and, with key=True,
+    as if its own key were ML-DSA-44), with random signature and key bytes: what
+    Cloudflare accepts since 2026 and OpenSSL before 3.5 cannot verify. Without
+    key=True the key is still the original one, so its private key matches."""
+    tbs = _items(_body(cert.tbs_certificate_bytes))
+    alg = _tlv(0x30, _MLDSA44)
+    tbs[2] = alg  # [0] version, serial, signature algorithm, ...
+    if key:
+        tbs[6] = _tlv(0x30, alg + _tlv(0x03, b"\x00" + os.urandom(1312)))
+    body = _tlv(0x30, b"".join(tbs)) + alg + _tlv(0x03, b"\x00" + os.urandom(2420))
+    return x509.load_der_x509_certificate(_tlv(0x30, body))
 
 
 def build(directory: str, server_names: List[str], cloudflare_ca_path: str) -> PKI:

@@ -1544,6 +1544,71 @@ static void test_utf8_len(void **state)
     assert_int_equal(aop_utf8_len((const unsigned char *)"\xff"), 0);
 }
 
+/* The facts the tool checks before an upload: the subject's CN, an EKU a
+ * TLS client check refuses, an issuer in a trust store, and the OpenSSL an
+ * algorithm needs. */
+static void test_cert_upload_facts(void **state)
+{
+    fixture *fx = *state;
+    X509_STORE *store = X509_STORE_new();
+    STACK_OF(X509) *untrusted = sk_X509_new_null();
+    tp_spec no_cn_spec = { .org = "Only An Org", .cn = "x" };
+    tp_cert no_cn = { NULL, NULL };
+    X509_NAME *org_only = X509_NAME_new();
+    const X509_ALGOR *sig_alg;
+    char cn[64], what[AOP_ALGORITHM_LEN];
+
+    (void)state;
+    /* The subject's CN, not the issuer's; one that does not fit is refused. */
+    assert_int_equal(aop_cert_subject_cn(fx->pki.leaf_inter.x, cn, sizeof(cn)), 0);
+    assert_string_equal(cn, "leaf via intermediate");
+    assert_int_equal(aop_cert_subject_cn(fx->pki.leaf_inter.x, cn, 5), -1);
+    assert_int_equal(X509_NAME_add_entry_by_txt(org_only, "O", MBSTRING_UTF8,
+                                                (const unsigned char *)"Only An Org",
+                                                -1, -1, 0), 1);
+    no_cn_spec.subject = org_only;
+    assert_int_equal(tp_issue(&no_cn_spec, &fx->pki.root, &no_cn), 0);
+    assert_int_equal(aop_cert_subject_cn(no_cn.x, cn, sizeof(cn)), -1);
+
+    /* EKU: clientAuth passes, no EKU passes, serverAuth alone does not. */
+    assert_true(aop_cert_eku_allows_client(fx->pki.leaf.x));
+    assert_true(aop_cert_eku_allows_client(fx->pki.root.x));
+    assert_false(aop_cert_eku_allows_client(fx->pki.server_only.x));
+
+    /* Issued by a CA of the store, directly or through an intermediate
+     * sent along; an expired leaf still has the same issuer. */
+    assert_int_equal(X509_STORE_add_cert(store, fx->pki.root.x), 1);
+    assert_int_equal(sk_X509_push(untrusted, fx->pki.inter.x), 1);
+    assert_true(aop_store_issued(store, fx->pki.leaf.x, NULL));
+    assert_true(aop_store_issued(store, fx->pki.expired.x, NULL));
+    assert_true(aop_store_issued(store, fx->pki.leaf_inter.x, untrusted));
+    assert_false(aop_store_issued(store, fx->pki.leaf_inter.x, NULL));
+    assert_false(aop_store_issued(store, fx->pki.foreign_leaf.x, NULL));
+    assert_false(aop_store_issued(store, fx->pki.impostor_leaf.x, NULL));
+    assert_false(aop_store_issued(store, fx->pki.non_ca.x, NULL));
+    assert_false(aop_store_issued(NULL, fx->pki.leaf.x, NULL));
+
+    /* An ML-DSA signature (its OID, which OpenSSL 3.0 has no name for) is
+     * named, with the release that supports it. */
+    assert_string_equal(aop_algorithm_openssl_version("ML-DSA-44"), "3.5");
+    assert_string_equal(aop_algorithm_openssl_version("2.16.840.1.101.3.4.3.19"), "3.5");
+    assert_null(aop_algorithm_openssl_version("ecdsa-with-SHA256"));
+    assert_null(aop_algorithm_openssl_version(NULL));
+    X509_get0_signature(NULL, &sig_alg, no_cn.x);
+    assert_int_equal(X509_ALGOR_set0((X509_ALGOR *)sig_alg,
+                                     OBJ_txt2obj("2.16.840.1.101.3.4.3.17", 1),
+                                     V_ASN1_UNDEF, NULL), 1);
+    if (OBJ_txt2nid("ML-DSA-44") == NID_undef) {
+        assert_false(aop_cert_algorithms_supported(no_cn.x, what, sizeof(what)));
+        assert_string_equal(what, "ML-DSA-44");
+    }
+
+    tp_cert_free(&no_cn);
+    X509_NAME_free(org_only);
+    sk_X509_free(untrusted);
+    X509_STORE_free(store);
+}
+
 /* The error a TLS layer reports for each verdict (SSL_CLIENT_VERIFY). */
 static void test_result_x509_error(void **state)
 {
@@ -1793,6 +1858,7 @@ int main(void)
         T(test_policy_crls),
         T(test_cert_hygiene),
         T(test_utf8_len),
+        T(test_cert_upload_facts),
     };
     const struct CMUnitTest hostname[] = {
         T(test_hostname_normalize),

@@ -1,2 +1,2 @@
 """The integration suite's PKI: the shared one in tests/lib/pki.py, under its old name."""
-from lib.pki import DAY, PKI, Cert, _name, build, name  # noqa: F401
+from lib.pki import DAY, PKI, Cert, _name, build, mldsa_certificate, name  # noqa: F401
