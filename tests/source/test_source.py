@@ -57,3 +57,21 @@ def test_comments_do_not_point_outside_the_repository():
     hits = [f"{os.path.relpath(f, REPO)}:{n}: {line.strip()}"
             for f in C_FILES for n, line in enumerate(open(f), 1) if pattern.search(line)]
     assert not hits, "\n".join(hits)
+
+
+def test_no_public_core_function_is_for_the_tests_only():
+    """Every function libaop's headers declare is called by the module, the tool or libaop
+    itself, not only by the unit tests."""
+    declared = set()
+    for h in glob.glob(os.path.join(REPO, "libaop", "*.h")):
+        declared |= set(re.findall(r"\b(aop_[a-z0-9_]+)\s*\(", open(h).read()))
+    users = {f: open(f).read() for d in ("mod_cfaop", "tools", "libaop")
+             for f in glob.glob(os.path.join(REPO, d, "*.c"))}
+    unused = []
+    for name in sorted(declared):
+        calls = sum(len(re.findall(rf"\b{name}\s*\(", text)) for text in users.values())
+        definitions = sum(len(re.findall(rf"^[^\s].*\b{name}\s*\(", text, re.M))
+                          for text in users.values())
+        if calls - definitions <= 0:
+            unused.append(name)
+    assert not unused, unused
