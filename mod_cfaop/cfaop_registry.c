@@ -134,7 +134,7 @@ const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
     const char *key = cfaop_policy_key(reg->pool, anchor_files, pins);
     cfaop_policy *pol = apr_hash_get(reg->policies, key, APR_HASH_KEY_STRING);
     aop_error aerr;
-    int i, j;
+    int i;
 
     if (pol) {
         return pol;
@@ -157,12 +157,9 @@ const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
         const cfaop_certfile *f = APR_ARRAY_IDX(pol->anchor_files, i,
                                                 const cfaop_certfile *);
 
-        for (j = 0; j < sk_X509_num(f->certs); j++) {
-            if (aop_policy_add_anchor(pol->core, sk_X509_value(f->certs, j), &aerr)) {
-                *err = apr_psprintf(reg->pool, "%s: certificate %d: %s",
-                                    f->name, j + 1, aerr.msg);
-                return NULL;
-            }
+        if (aop_policy_add_anchors(pol->core, f->certs, &aerr)) {
+            *err = apr_psprintf(reg->pool, "%s: %s", f->name, aerr.msg);
+            return NULL;
         }
     }
     for (i = 0; i < pol->pins->nelts; i++) {
