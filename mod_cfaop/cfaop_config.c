@@ -496,7 +496,7 @@ static void cfaop_note_reachable(apr_hash_t *reachable, const cfaop_hostrule *ru
  * vhost answers to its hostname. */
 static int cfaop_build_policies(cfaop_registry *reg, server_rec *s,
                                 cfaop_srv_conf *sc, apr_pool_t *pconf,
-                                apr_hash_t *reachable)
+                                apr_pool_t *ptemp, apr_hash_t *reachable)
 {
     const apr_array_header_t *anchors = sc->anchor_files;
     const char *err = NULL;
@@ -504,18 +504,18 @@ static int cfaop_build_policies(cfaop_registry *reg, server_rec *s,
 
     /* Neither anchors nor pins: the zone trusts Cloudflare's origin-pull CA. */
     if ((!anchors || !anchors->nelts) && (!sc->pins || !sc->pins->nelts)) {
-        apr_array_header_t *dflt = apr_array_make(pconf, 1, sizeof(const cfaop_certfile *));
+        apr_array_header_t *dflt = apr_array_make(ptemp, 1, sizeof(const cfaop_certfile *));
         const cfaop_certfile *cf;
         int fresh;
 
-        cf = cfaop_registry_file(reg, pconf, AOP_CLOUDFLARE_ANCHOR, 1, &fresh, &err);
+        cf = cfaop_registry_file(reg, ptemp, AOP_CLOUDFLARE_ANCHOR, 1, &fresh, &err);
         if (!cf) {
             goto fail;
         }
         APR_ARRAY_PUSH(dflt, const cfaop_certfile *) = cf;
         anchors = dflt;
     }
-    sc->zone_policy = cfaop_registry_policy(reg, anchors, sc->pins, &err);
+    sc->zone_policy = cfaop_registry_policy(reg, ptemp, anchors, sc->pins, &err);
     if (!sc->zone_policy) {
         goto fail;
     }
@@ -527,7 +527,7 @@ static int cfaop_build_policies(cfaop_registry *reg, server_rec *s,
         const cfaop_hostrule *rule = apr_hash_this_val(hi);
         const cfaop_policy *pol;
 
-        pol = cfaop_registry_policy(reg, rule->anchor_files, rule->pins, &err);
+        pol = cfaop_registry_policy(reg, ptemp, rule->anchor_files, rule->pins, &err);
         if (!pol) {
             goto fail;
         }
@@ -767,7 +767,7 @@ int cfaop_config_check(apr_pool_t *pconf, apr_pool_t *plog,
         if (!ix) {
             ix = cfaop_tree_index_make(ptemp);
         }
-        if (cfaop_build_policies(reg, s, sc, pconf, reachable) != OK
+        if (cfaop_build_policies(reg, s, sc, pconf, ptemp, reachable) != OK
             || cfaop_check_no_ssl_verify(ptemp, ix, s, sc) != OK) {
             rv = HTTP_INTERNAL_SERVER_ERROR;
         }

@@ -126,12 +126,14 @@ static const char *cfaop_policy_key(apr_pool_t *p,
     return apr_array_pstrcat(p, parts, ';');
 }
 
-const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
+const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg, apr_pool_t *ptemp,
                                           const apr_array_header_t *anchor_files,
                                           const apr_array_header_t *pins,
                                           const char **err)
 {
-    const char *key = cfaop_policy_key(reg->pool, anchor_files, pins);
+    /* Asked once per enabled vhost: the key of a policy that exists
+     * already must not stay in the configuration pool. */
+    const char *key = cfaop_policy_key(ptemp, anchor_files, pins);
     cfaop_policy *pol = apr_hash_get(reg->policies, key, APR_HASH_KEY_STRING);
     aop_error aerr;
     int i;
@@ -168,7 +170,7 @@ const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
             return NULL;
         }
     }
-    apr_hash_set(reg->policies, key, APR_HASH_KEY_STRING, pol);
+    apr_hash_set(reg->policies, apr_pstrdup(reg->pool, key), APR_HASH_KEY_STRING, pol);
     APR_ARRAY_PUSH(reg->by_id, const cfaop_policy *) = pol;
     return pol;
 }

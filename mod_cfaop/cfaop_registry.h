@@ -53,8 +53,9 @@ const cfaop_certfile *cfaop_registry_file(cfaop_registry *reg, apr_pool_t *ptemp
                                           const char *arg, int allow_builtin,
                                           int *fresh, const char **err);
 
-/* The shared policy for these anchors and pins (both arrays may be NULL). */
-const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
+/* The shared policy for these anchors and pins (both arrays may be NULL);
+ * `ptemp` serves the look-up only. */
+const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg, apr_pool_t *ptemp,
                                           const apr_array_header_t *anchor_files,
                                           const apr_array_header_t *pins,
                                           const char **err);
