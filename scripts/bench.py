@@ -408,7 +408,7 @@ class Bench:
 
     # -- 10,000 vhosts ------------------------------------------------------
     def scale(self, base, epki):
-        rounds = self.args.rounds
+        rounds = self.args.scale_rounds
         servers = {(c, n): ScaleServer(base, c, n, epki)
                    for c in CONFIGS for n in (VHOSTS, VHOSTS_SMALL)}
         if self.want("configtest", "growth"):
@@ -635,6 +635,14 @@ class Bench:
             lines.append(f"{'':13} {cfgs}")
             if ratios or e["target"]:
                 lines.append(f"{'':13} {ratios}   (target: {e['target']})")
+            if e.get("cpu_s"):
+                cpu = "  ".join(f"{c} {cell(s, 's')}" for c, s in e["cpu_s"].items())
+                lines.append(f"{'':13} CPU s: {cpu}")
+            if e.get("cpu_ratio"):
+                lines.append(f"{'':13} CPU ratio: {cell(e['cpu_ratio'], '')}")
+            if e.get("growth_10k_over_1k"):
+                g = "  ".join(f"{c} {cell(s, '')}" for c, s in e["growth_10k_over_1k"].items())
+                lines.append(f"{'':13} 10k/1k: {g}")
         return "\n".join(lines)
 
 
@@ -643,12 +651,17 @@ def main() -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    ap.add_argument("--scale-rounds", type=int, metavar="N",
+                    help="rounds of the 10,000-vhost rows (default: --rounds); a start "
+                         "of 10,000 vhosts takes 30-120 s per configuration")
     ap.add_argument("--seconds", type=int, default=4,
                     help="seconds per load run of the small rows (default 4)")
     ap.add_argument("--only", nargs="+", choices=ROWS, default=ROWS, metavar="ROW",
                     help="rows to run: " + " ".join(ROWS))
     ap.add_argument("--json", metavar="FILE", help="write every figure and round as JSON")
     args = ap.parse_args()
+    if args.scale_rounds is None:
+        args.scale_rounds = args.rounds
 
     bench = Bench(args)
     info = machine()
@@ -674,7 +687,8 @@ def main() -> int:
     print(f"{info['date']}  {info['nproc']} x {info['cpu']}  {info['openssl']}  "
           f"{info['apache']}  load {' '.join(info['load_before'])} -> "
           f"{' '.join(info['load_after'])}")
-    print(f"median (min-max) of {args.rounds} interleaved rounds; ratios per round; "
+    print(f"median (min-max) of {args.rounds} interleaved rounds ({args.scale_rounds} for the "
+          f"10,000-vhost rows); ratios per round; "
           f"TLS 1.3, ECDSA P-256 client leaf, RSA-4096 CA\n")
     print(bench.table())
     if args.json:

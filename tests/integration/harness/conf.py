@@ -71,19 +71,24 @@ def render(root: str, ports: dict, sites: Sequence[Site], *, gen: int, srv_cert,
     """The whole httpd.conf. modules_before/after: more of httpd's modules, loaded
     before or after mod_cfaop (load order tests). lean leaves out the response
     headers that show the tests mod_ssl's and mod_cfaop's state (X-Gen stays):
-    the benchmark measures a server, not its test decoration."""
+    the benchmark measures a server, not its test decoration, and logs in httpd's
+    common format."""
     logs = os.path.join(root, "logs")
     out = [
         f"ServerRoot {root}",
         f"PidFile {logs}/httpd.pid",
         f"ErrorLog {logs}/error.log",
-        f"CustomLog {logs}/access.log \"{ACCESS_FORMAT}\"",
+        # lean: httpd's common format, as a production server logs.
+        f"CustomLog {logs}/access.log "
+        + ("common" if lean else f"\"{ACCESS_FORMAT}\""),
         "LogLevel info cfaop:debug",
         f"DefaultRuntimeDir {logs}",
         f"Mutex file:{logs}",
         "ServerName localhost",
         "TypesConfig /etc/mime.types",
     ]
+    if lean:
+        out.append("LogFormat \"%h %l %u %t \\\"%r\\\" %>s %b\" common")
     out += [f"LoadModule {m}_module {APACHE_MODULE_DIR}/mod_{m}.so"
             for m in [f"mpm_{mpm}"] + MODULES + list(modules_before)]
     out.append(f"LoadModule cfaop_module {module_path}")
