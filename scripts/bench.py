@@ -9,8 +9,9 @@ client certificate (an ECDSA P-256 leaf it signed):
      SSLCACertificateFile edge-ca.pem
   M  mod_cfaop: CFAOPEngine on, CFAOPCACertificateFile edge-ca.pem
 The module is loaded in all three; only M's vhosts use it. Every figure is
-measured in rounds that alternate the configurations (N, S, M, N, S, M, ...),
-so that the load of a shared machine falls on all of them alike; the table
+measured in rounds that alternate the configurations, each round starting
+with another one (N S M, S M N, M N S, ...), so that the load of a shared
+machine, rising or falling, falls on all of them alike; the table
 shows the median and, in brackets, the lowest and highest round. A ratio is
 taken per round (M of round 2 over N of round 2) and summarised the same way.
 
@@ -90,6 +91,14 @@ def summary(values):
         return None
     return {"median": statistics.median(values), "min": min(values), "max": max(values),
             "rounds": list(values)}
+
+
+def rotated(items, n):
+    """items, starting at the n-th: round n measures the configurations in another order,
+    so that a load that rises or falls during the run favours none of them."""
+    items = list(items)
+    k = n % len(items)
+    return items[k:] + items[:k]
 
 
 def process_cpu(parent_pid):
@@ -308,7 +317,9 @@ class ScaleServer:
         return wall, cpu
 
     def start_to_first_200(self, timeout=600):
-        """Seconds from `apache2 -k start` to the first 200 from the last vhost."""
+        """Seconds from `apache2 -k start` to the first 200 from the last vhost, and the
+        CPU seconds Apache spent until then (the starting process, the server's parent
+        and its children)."""
         a = self.apache
         for _ in range(3):
             a.ports = {k: free_port() for k in a.port_names}
@@ -316,6 +327,7 @@ class ScaleServer:
             last = f"v{self.n - 1}.scale.test"
             port = a.ports["scale"]
             url = f"https://{last}:{port}/"
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.monotonic()
             proc = subprocess.Popen(self.ctl("-k", "start"), env=APACHE_ENV,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -334,9 +346,12 @@ class ScaleServer:
                     break
                 time.sleep(0.05)
             took = time.monotonic() - t0
+            server_cpu = process_cpu(a.pid()) if status == 200 and a.pid() else 0.0
             err = proc.communicate()[1]
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            starter = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             if status == 200:
-                return took
+                return took, starter + server_cpu
             a.stop()
             if "Address already in use" not in err + "\n".join(a.log.lines()[-20:]):
                 raise RuntimeError(f"{self.cfg}: no 200 from {last} ({status}): {err}")
@@ -414,9 +429,9 @@ class Bench:
         if self.want("configtest", "growth"):
             wall = {(c, n): [] for c, n in servers}
             cpu = {(c, n): [] for c, n in servers}
-            for _ in range(rounds):
+            for rnd in range(rounds):
                 for n in (VHOSTS, VHOSTS_SMALL) if self.want("growth") else (VHOSTS,):
-                    for c in CONFIGS:
+                    for c in rotated(CONFIGS, rnd):
                         w, u = servers[(c, n)].configtest()
                         wall[(c, n)].append(w)
                         cpu[(c, n)].append(u)
@@ -436,20 +451,26 @@ class Bench:
         if self.want("dump"):
             m = servers[("M", VHOSTS)]
             t, d = [], []
-            for _ in range(rounds):
-                t.append(m.configtest()[0])
-                d.append(m.configtest("DUMP_CFAOP")[0])
+            for rnd in range(rounds):
+                for what in rotated(["-t", "DUMP"], rnd):
+                    if what == "-t":
+                        t.append(m.configtest()[0])
+                    else:
+                        d.append(m.configtest("DUMP_CFAOP")[0])
             self.record("dump", f"-t -D DUMP_CFAOP vs -t, M, {VHOSTS:,} vhosts", "s",
                         {"-t": t, "DUMP": d}, [("DUMP/-t", "DUMP", "-t")], "<= 1.5x")
         if self.want("start", "memory", "status"):
             took = {c: [] for c in CONFIGS}
+            cpu = {c: [] for c in CONFIGS}
             rss = {c: [] for c in CONFIGS}
             st_json, st_prom = [], []
-            for _ in range(rounds):
-                for c in CONFIGS:
+            for rnd in range(rounds):
+                for c in rotated(CONFIGS, rnd):
                     srv = servers[(c, VHOSTS)]
                     try:
-                        took[c].append(srv.start_to_first_200())
+                        t, u = srv.start_to_first_200()
+                        took[c].append(t)
+                        cpu[c].append(u)
                         time.sleep(1)  # let the children settle
                         rss[c].append(rss_kb(srv.pid()))
                         if c == "M" and self.want("status"):
@@ -459,7 +480,9 @@ class Bench:
                     finally:
                         srv.stop()
             self.record("start", f"start -> first 200 from the last of {VHOSTS:,} vhosts",
-                        "s", took, [("M-N", "M", "N")], "M - N <= 1.4 s")
+                        "s", took, [("M-N", "M", "N")], "M - N <= 1.4 s",
+                        {"cpu_s": {c: summary(cpu[c]) for c in CONFIGS},
+                         "cpu_m_minus_n": summary([a - b for a, b in zip(cpu["M"], cpu["N"])])})
             # The ratio slot holds the difference here.
             self.results["start"]["ratios"]["M-N"] = summary(
                 [a - b for a, b in zip(took["M"], took["N"])])
@@ -494,8 +517,9 @@ class Bench:
                       GLOBAL_LINES)
         wall = {n: [] for n in ANCHORS}
         cpu = {n: [] for n in ANCHORS}
-        for _ in range(self.args.rounds):
-            for n, a in srv.items():
+        for rnd in range(self.args.rounds):
+            for n in rotated(ANCHORS, rnd):
+                a = srv[n]
                 w, u, p = timed([APACHE_BIN, "-d", a.root, "-f", a.conf_path, "-t"],
                                 env=APACHE_ENV, capture_output=True, text=True)
                 assert p.returncode == 0, p.stderr
@@ -542,9 +566,9 @@ class Bench:
                                                True, EDGE_HEADERS),
                                   [("E/M", "E", "M")], "E/M <= 1.01"))
             cpu = {(s[0], c): [] for s in scenarios for c in s[2]}
-            for _ in range(self.args.rounds):
+            for rnd in range(self.args.rounds):
                 for row, _label, cfgs, run, _r, _t in scenarios:
-                    for c in cfgs:
+                    for c in rotated(cfgs, rnd):
                         cpu[(row, c)].append(srv.cpu_per(lambda: run(c)))
             for row, label, cfgs, _run, ratios, target in scenarios:
                 self.record(row, label, "us", {c: cpu[(row, c)] for c in cfgs}, ratios, target)
@@ -638,6 +662,8 @@ class Bench:
             if e.get("cpu_s"):
                 cpu = "  ".join(f"{c} {cell(s, 's')}" for c, s in e["cpu_s"].items())
                 lines.append(f"{'':13} CPU s: {cpu}")
+            if e.get("cpu_m_minus_n"):
+                lines.append(f"{'':13} CPU M-N: {cell(e['cpu_m_minus_n'], 's')} s")
             if e.get("cpu_ratio"):
                 lines.append(f"{'':13} CPU ratio: {cell(e['cpu_ratio'], '')}")
             if e.get("growth_10k_over_1k"):
