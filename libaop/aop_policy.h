@@ -66,6 +66,11 @@ aop_policy *aop_policy_new(void);
 void aop_policy_free(aop_policy *p);
 /* The anchor must be a CA certificate; the policy takes its own reference. */
 int aop_policy_add_anchor(aop_policy *p, X509 *ca, aop_error *err);
+/* Every certificate of `cas` as an anchor, in time linear in their number
+ * (a loop of aop_policy_add_anchor is quadratic); all must be CA
+ * certificates, else nothing is added. The same certificate twice is kept
+ * once. */
+int aop_policy_add_anchors(aop_policy *p, STACK_OF(X509) *cas, aop_error *err);
 int aop_policy_add_pin(aop_policy *p, const aop_pin *pin);
 /* A CRL for the policy's chains: it must be issued and signed by one of the
  * anchors already added. From the first CRL on, every certificate of a

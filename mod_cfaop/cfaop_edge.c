@@ -12,8 +12,9 @@
 #include "cfaop_edge.h"
 #include "cfaop_private.h"
 
-/* Why `value` is no single numeric IP address, NULL when it is one. */
-static const char *cfaop_edge_bad_address(const char *value)
+/* Why `value` is no single numeric IP address, NULL when it is one; then
+ * `family` is APR_INET or APR_INET6. */
+static const char *cfaop_edge_bad_address(const char *value, int *family)
 {
     unsigned char buf[sizeof(struct in6_addr)];
 
@@ -23,7 +24,13 @@ static const char *cfaop_edge_bad_address(const char *value)
     if (strchr(value, ',')) {
         return "several addresses";
     }
-    if (inet_pton(AF_INET, value, buf) != 1 && inet_pton(AF_INET6, value, buf) != 1) {
+    if (inet_pton(AF_INET, value, buf) == 1) {
+        *family = APR_INET;
+    }
+    else if (inet_pton(AF_INET6, value, buf) == 1) {
+        *family = APR_INET6;
+    }
+    else {
         return "not a numeric IPv4 or IPv6 address";
     }
     return NULL;
@@ -35,7 +42,7 @@ static void cfaop_edge_remote_ip(request_rec *r, cfaop_srv_conf *sc)
 {
     const char *value = NULL, *why;
     apr_sockaddr_t *addr;
-    int count = 0;
+    int count = 0, family = APR_UNSPEC;
     const apr_array_header_t *h = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *)h->elts;
     int i;
@@ -49,8 +56,10 @@ static void cfaop_edge_remote_ip(request_rec *r, cfaop_srv_conf *sc)
     if (!value) {
         return;
     }
-    why = count > 1 ? "several addresses" : cfaop_edge_bad_address(value);
-    if (!why && apr_sockaddr_info_get(&addr, value, APR_UNSPEC,
+    why = count > 1 ? "several addresses" : cfaop_edge_bad_address(value, &family);
+    /* The family is known: with APR_UNSPEC, getaddrinfo's AI_ADDRCONFIG
+     * would list the machine's interfaces over netlink on every request. */
+    if (!why && apr_sockaddr_info_get(&addr, value, family,
                                       r->useragent_addr ? r->useragent_addr->port : 0,
                                       0, r->pool) != APR_SUCCESS) {
         why = "cannot be parsed";

@@ -173,13 +173,15 @@ static const char *cfaop_policy_key(apr_pool_t *p,
     return apr_array_pstrcat(p, parts, ';');
 }
 
-const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
+const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg, apr_pool_t *ptemp,
                                           const apr_array_header_t *anchor_files,
                                           const apr_array_header_t *pins,
                                           const apr_array_header_t *crls,
                                           const char **err)
 {
-    const char *key = cfaop_policy_key(reg->pool, anchor_files, pins, crls);
+    /* Asked once per enabled vhost: the key of a policy that exists
+     * already must not stay in the configuration pool. */
+    const char *key = cfaop_policy_key(ptemp, anchor_files, pins, crls);
     cfaop_policy *pol = apr_hash_get(reg->policies, key, APR_HASH_KEY_STRING);
     aop_error aerr;
     int i, j;
@@ -207,12 +209,9 @@ const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
         const cfaop_certfile *f = APR_ARRAY_IDX(pol->anchor_files, i,
                                                 const cfaop_certfile *);
 
-        for (j = 0; j < sk_X509_num(f->certs); j++) {
-            if (aop_policy_add_anchor(pol->core, sk_X509_value(f->certs, j), &aerr)) {
-                *err = apr_psprintf(reg->pool, "%s: certificate %d: %s",
-                                    f->name, j + 1, aerr.msg);
-                return NULL;
-            }
+        if (aop_policy_add_anchors(pol->core, f->certs, &aerr)) {
+            *err = apr_psprintf(reg->pool, "%s: %s", f->name, aerr.msg);
+            return NULL;
         }
     }
     for (i = 0; i < pol->pins->nelts; i++) {
@@ -233,7 +232,7 @@ const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
             }
         }
     }
-    apr_hash_set(reg->policies, key, APR_HASH_KEY_STRING, pol);
+    apr_hash_set(reg->policies, apr_pstrdup(reg->pool, key), APR_HASH_KEY_STRING, pol);
     APR_ARRAY_PUSH(reg->by_id, const cfaop_policy *) = pol;
     return pol;
 }

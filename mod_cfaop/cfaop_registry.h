@@ -73,8 +73,9 @@ const cfaop_crlfile *cfaop_registry_crlfile(cfaop_registry *reg, apr_pool_t *pte
                                             const char **err);
 
 /* The shared policy for these anchors, pins and CRLs (each array may be
- * NULL). A CRL no anchor of the policy signed is an error. */
-const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg,
+ * NULL); `ptemp` serves the look-up only. A CRL no anchor of the policy
+ * signed is an error. */
+const cfaop_policy *cfaop_registry_policy(cfaop_registry *reg, apr_pool_t *ptemp,
                                           const apr_array_header_t *anchor_files,
                                           const apr_array_header_t *pins,
                                           const apr_array_header_t *crls,

@@ -114,7 +114,13 @@ int cfaop_status_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return OK;
     }
     cfaop_status_base = apr_shm_baseaddr_get(shm);
+#if !APR_USE_SHMEM_MMAP_ANON
     memset(cfaop_status_base, 0, size);
+#endif
+    /* An anonymous shared mapping is zero-filled by the kernel: writing the
+     * zeros would make every page of the counters resident in the parent
+     * (336 bytes per enabled vhost, 3.3 MB at 10,000) before any child
+     * counts anything. */
     cfaop_status_nvhosts = n;
     apr_pool_cleanup_register(pconf, NULL, cfaop_status_forget, apr_pool_cleanup_null);
     return OK;

@@ -107,3 +107,21 @@ def test_resumed_intermediate_leaf_with_only_root_anchor_fails_closed(main, sess
                              tls=tls, sess_in=path)
     assert_resumed(r)
     main.assert_refused(r, 403, "untrusted", leaf=p.inter_leaf, vhost="interroot.test")
+
+
+def test_one_ticket_when_a_ticket_carries_a_client_certificate(main):
+    """TLS 1.3: one session ticket after a handshake with a client certificate, OpenSSL's two without.
+
+    Each ticket holds the certificate and costs the server a decoding of it;
+    one is what the client's next connection needs, and that one brings a new one."""
+    p = main.pki
+    r = main.client.s_client("zone.test", host="zone.test", cert=p.zone_leaf, tls="1.3")
+    main.assert_served(r, "zone.test")
+    assert r.raw.count("NewSessionTicket") == 1, r.raw
+    r = main.client.s_client("open.test", host="open.test", tls="1.3")
+    assert r.status == 200, r
+    assert r.raw.count("NewSessionTicket") == 2, r.raw
+    # A refused certificate is no different: the ticket holds it all the same.
+    r = main.client.s_client("zone.test", host="zone.test", cert=p.foreign_leaf, tls="1.3")
+    main.assert_refused(r, 403, "untrusted", leaf=p.foreign_leaf, vhost="zone.test")
+    assert r.raw.count("NewSessionTicket") == 1, r.raw

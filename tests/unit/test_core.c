@@ -1181,6 +1181,62 @@ static void test_policy_non_ca_anchor_refused(void **state)
     aop_policy_free(p);
 }
 
+/* Anchors added in one step: the same trust as one at a time, copies kept
+ * once, and a list with a non-CA certificate refused whole. */
+static void test_policy_add_anchors(void **state)
+{
+    fixture *fx = *state;
+    /* The root three times, and an impostor with the root's subject: after
+     * sorting they are one run of equal subjects, where only copies go. */
+    X509 *list[] = { fx->pki.root.x, fx->pki.foreign_ca.x, fx->pki.root.x,
+                     fx->pki.impostor_ca.x, fx->pki.root.x };
+    X509 *judged[] = { fx->pki.leaf.x, fx->pki.foreign_leaf.x, fx->pki.impostor_leaf.x,
+                       fx->pki.leaf_inter.x, fx->pki.subject_copy.x, fx->pki.expired.x };
+    STACK_OF(X509) *cas = sk_X509_new_null();
+    aop_policy *one = policy_new(list, 5, NULL, 0);
+    aop_policy *p = aop_policy_new();
+    aop_error err = { "" };
+    size_t i;
+
+    assert_non_null(cas);
+    assert_non_null(p);
+    for (i = 0; i < sizeof(list) / sizeof(list[0]); i++) {
+        sk_X509_push(cas, list[i]);
+    }
+    assert_int_equal(aop_policy_add_anchors(p, cas, &err), 0);
+    assert_int_equal(sk_X509_OBJECT_num(X509_STORE_get0_objects(aop_policy_store(p))),
+                     sk_X509_OBJECT_num(X509_STORE_get0_objects(aop_policy_store(one))));
+    assert_int_equal(sk_X509_OBJECT_num(X509_STORE_get0_objects(aop_policy_store(p))), 3);
+    for (i = 0; i < sizeof(judged) / sizeof(judged[0]); i++) {
+        assert_verdict(verdict(fx, one, judged[i]), verdict(fx, p, judged[i]));
+    }
+    assert_verdict(AOP_VERDICT_OK, verdict(fx, p, fx->pki.leaf.x));
+    assert_verdict(AOP_VERDICT_OK, verdict(fx, p, fx->pki.foreign_leaf.x));
+    assert_verdict(AOP_VERDICT_UNTRUSTED, verdict(fx, p, fx->pki.leaf_inter.x));
+    /* Later additions, one at a time or in a step, still find copies. */
+    assert_int_equal(aop_policy_add_anchor(p, fx->pki.foreign_ca.x, &err), 0);
+    sk_X509_zero(cas);
+    sk_X509_push(cas, fx->pki.inter.x);
+    sk_X509_push(cas, fx->pki.impostor_ca.x);
+    assert_int_equal(aop_policy_add_anchors(p, cas, &err), 0);
+    assert_int_equal(sk_X509_OBJECT_num(X509_STORE_get0_objects(aop_policy_store(p))), 4);
+    assert_verdict(AOP_VERDICT_OK, verdict(fx, p, fx->pki.leaf_inter.x));
+    aop_policy_free(p);
+    aop_policy_free(one);
+
+    /* One non-CA certificate: nothing is added, the error names it. */
+    p = aop_policy_new();
+    assert_non_null(p);
+    sk_X509_zero(cas);
+    sk_X509_push(cas, fx->pki.root.x);
+    sk_X509_push(cas, fx->pki.non_ca.x);
+    assert_int_equal(aop_policy_add_anchors(p, cas, &err), -1);
+    assert_contains(err.msg, "certificate 2: not a CA");
+    assert_null(aop_policy_store(p));
+    aop_policy_free(p);
+    sk_X509_free(cas);
+}
+
 static void test_policy_pins_only(void **state)
 {
     fixture *fx = *state;
@@ -1844,6 +1900,7 @@ int main(void)
         T(test_policy_intermediate),
         T(test_policy_cloudflare_anchor),
         T(test_policy_non_ca_anchor_refused),
+        T(test_policy_add_anchors),
         T(test_policy_pins_only),
         T(test_policy_pinned_but_expired),
         T(test_policy_several_pins),

@@ -61,7 +61,8 @@ class Apache:
 
     def __init__(self, base_dir: str, name: str, pki, module_path: str,
                  port_names: Sequence[str] = ("main",), mpm: str = "event",
-                 modules_before: Sequence[str] = (), modules_after: Sequence[str] = ()):
+                 modules_before: Sequence[str] = (), modules_after: Sequence[str] = (),
+                 lean: bool = False):
         self.root = os.path.join(base_dir, name)
         for d in ("conf", "logs", "htdocs"):
             os.makedirs(os.path.join(self.root, d), exist_ok=True)
@@ -71,7 +72,7 @@ class Apache:
         self.module_path = module_path
         self.port_names = list(port_names)
         self.modules = dict(mpm=mpm, modules_before=list(modules_before),
-                            modules_after=list(modules_after))
+                            modules_after=list(modules_after), lean=lean)
         self.ports = {n: free_port() for n in self.port_names}
         self.gen = 0
         self.sites: List[conf.Site] = []
