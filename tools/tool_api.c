@@ -367,21 +367,19 @@ int tool_api_backend_is_openssl(void)
     return v && v->ssl_version && strncmp(v->ssl_version, "OpenSSL", 7) == 0;
 }
 
-/* The options every request has; live connections survive the reset. */
-static void tool_api_setopt_common(tool_ctx *ctx, const char *url,
-                                   int with_body, tool_api_reply *r)
+void tool_api_setopt_transport(const tool_ctx *ctx, CURL *c, const char *url,
+                               char *errbuf)
 {
-    CURL *c = ctx->api->curl;
     long ms = (long)(ctx->cfg.timeout * 1000.0);
 
-    curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, url);
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
 #else
     curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
 #endif
-    /* No redirects: the credentials go to the API base and nowhere else. */
+    /* No redirects: credentials and client certificates go to the URL asked
+     * for and nowhere else. */
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -389,13 +387,23 @@ static void tool_api_setopt_common(tool_ctx *ctx, const char *url,
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms > 0 ? ms : 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms > 0 ? ms : 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "cfaop/" PACKAGE_VERSION);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+}
+
+/* The options every request has; live connections survive the reset. */
+static void tool_api_setopt_common(tool_ctx *ctx, const char *url,
+                                   int with_body, tool_api_reply *r)
+{
+    CURL *c = ctx->api->curl;
+
+    curl_easy_reset(c);
+    tool_api_setopt_transport(ctx, c, url, r->curl_err);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER,
                      with_body ? ctx->api->headers_body : ctx->api->headers);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tool_api_write_cb);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, tool_api_header_cb);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
     if (ctx->api->extra_ca) {
         if (tool_api_backend_is_openssl()) {
             curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, tool_api_sslctx_cb);

@@ -10,6 +10,7 @@
 #ifndef TOOL_API_H
 #define TOOL_API_H
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/ssl.h>
 
@@ -85,6 +86,10 @@ int tool_api_retry_wait(tool_ctx *ctx, int attempt);
 /* The trust of every TLS connection the tool makes: --cacert's
  * certificates added to an SSL_CTX whose store holds the system's CAs. */
 void tool_api_trust_add(const tool_ctx *ctx, SSL_CTX *sslctx);
+/* The transport every request of the tool has: HTTPS only, no redirects,
+ * the server always verified, the --timeout, libcurl's message in errbuf. */
+void tool_api_setopt_transport(const tool_ctx *ctx, CURL *c, const char *url,
+                               char *errbuf);
 /* 1 when libcurl's TLS backend is OpenSSL (its SSL_CTX can be handed over). */
 int tool_api_backend_is_openssl(void);
 

@@ -158,7 +158,7 @@ typedef struct tool_probe_run {
 static json_t *tool_probe_pull(tool_probe_run *run, const char *url,
                                const char *connect_to, X509 *cert,
                                STACK_OF(X509) * chain, EVP_PKEY *key,
-                               int unverified, int *peer_unverified)
+                               int *peer_unverified)
 {
     tool_http_req req;
     tool_http_resp resp;
@@ -171,7 +171,6 @@ static json_t *tool_probe_pull(tool_probe_run *run, const char *url,
     req.client_cert = cert;
     req.client_chain = chain;
     req.client_key = key;
-    req.unverified = unverified;
     req.max_body = TOOL_PROBE_MAX_BODY;
     tool_http_get(run->ctx, &req, &resp);
     *peer_unverified = resp.peer_unverified;
@@ -209,16 +208,16 @@ static void tool_probe_line(tool_ctx *ctx, const char *label,
                verdict);
 }
 
-/* The origin's server certificate, judged as the zone's mode would: the
- * first pull verifies it; in Full mode a failure is reported and the
- * pulls go on unverified, since Cloudflare itself does not verify. */
+/* The origin's server certificate, judged as the zone's mode would. The
+ * probe never pulls without verifying it: in Full mode, where Cloudflare
+ * would connect anyway, the origin is reported and not probed further. */
 static json_t *tool_probe_first(tool_probe_run *run, const char *url,
                                 const char *connect_to, const char *where,
-                                int *unverified, json_t *server)
+                                json_t *server)
 {
     int bad = 0;
     json_t *pull =
-        tool_probe_pull(run, url, connect_to, NULL, NULL, NULL, 0, &bad);
+        tool_probe_pull(run, url, connect_to, NULL, NULL, NULL, &bad);
 
     json_object_set_new(server, "verified", json_boolean(!bad));
     if (!bad) {
@@ -230,17 +229,17 @@ static json_t *tool_probe_first(tool_probe_run *run, const char *url,
                    "the zone's SSL mode (strict) requires it: Cloudflare "
                    "would fail with 526 (%s)",
                    where, tool_json_show(pull, "detail"));
-        run->failed = 1;
-        json_decref(pull);
-        return NULL;
     }
-    tool_warn(run->ctx,
-              "%s: the origin's server certificate does not verify (%s); "
-              "Full mode accepts it (Full (strict) would not)",
-              where, tool_json_show(pull, "detail"));
+    else {
+        tool_error("%s: not probed: the origin's server certificate does not "
+                   "verify (%s), and the probe never pulls unverified. Full "
+                   "mode accepts it; give its CA with --cacert, or install a "
+                   "Cloudflare Origin CA certificate and use Full (strict)",
+                   where, tool_json_show(pull, "detail"));
+    }
+    run->failed = 1;
     json_decref(pull);
-    *unverified = 1;
-    return tool_probe_pull(run, url, connect_to, NULL, NULL, NULL, 1, &bad);
+    return NULL;
 }
 
 static void tool_probe_one(tool_probe_run *run, const char *host,
@@ -249,7 +248,7 @@ static void tool_probe_one(tool_probe_run *run, const char *host,
     tool_ctx *ctx = run->ctx;
     char url[600], connect_to[700], where[600];
     json_t *server = json_object(), *none, *fake, *real = NULL, *res;
-    int unverified = 0, bad, ok = 1, open;
+    int bad, ok = 1, open;
 
     snprintf(url, sizeof(url), "https://%s%s", host,
              ctx->opt.path ? ctx->opt.path : "/");
@@ -258,11 +257,11 @@ static void tool_probe_one(tool_probe_run *run, const char *host,
     snprintf(connect_to, sizeof(connect_to), "%s:443:%s:%s", host, addr, port);
     snprintf(where, sizeof(where), "%s via %s:%s", host, addr, port);
     tool_print(ctx, "%s\n", where);
-    none = tool_probe_first(run, url, connect_to, where, &unverified, server);
+    none = tool_probe_first(run, url, connect_to, where, server);
     tool_print(ctx, "  %-20s %s\n", "server certificate",
-               json_is_true(json_object_get(server, "verified")) ? "verified"
-               : unverified ? "NOT verified (Full mode accepts it)"
-                            : "NOT verified");
+               json_is_true(json_object_get(server, "verified"))
+                   ? "verified"
+                   : "NOT verified");
     if (none && tool_outcome_is(none, "error")) {
         tool_error("%s: the origin could not be probed: %s", where,
                    tool_json_show(none, "detail"));
@@ -277,11 +276,10 @@ static void tool_probe_one(tool_probe_run *run, const char *host,
         return;
     }
     fake = tool_probe_pull(run, url, connect_to, run->throwaway, NULL,
-                           run->throwaway_key, unverified, &bad);
+                           run->throwaway_key, &bad);
     if (ctx->cert) {
-        real =
-            tool_probe_pull(run, url, connect_to, ctx->cert->leaf,
-                            ctx->cert->certs, ctx->cert->key, unverified, &bad);
+        real = tool_probe_pull(run, url, connect_to, ctx->cert->leaf,
+                               ctx->cert->certs, ctx->cert->key, &bad);
     }
     open = tool_outcome_is(none, "served") || tool_outcome_is(fake, "served");
     ok = !open && !tool_outcome_is(none, "error")

@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "aop_cert.h"
 #include "tool_api.h"
 #include "tool_http.h"
 
@@ -26,8 +27,28 @@ static size_t tool_http_write_cb(char *data, size_t size, size_t n, void *userp)
     return tool_buf_add(&x->resp->body, data, add) == 0 ? add : 0;
 }
 
-/* The tool's trust, and the client certificate (from memory: a throwaway
- * key never touches a file). */
+/* Origins often hold a Cloudflare Origin CA certificate, which no system
+ * store trusts but Cloudflare's edge does in Full (strict) mode. */
+static void tool_http_trust_origin_ca(SSL_CTX *sc)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(sc);
+    STACK_OF(X509) *roots = NULL;
+    int i;
+
+    if (aop_pem_load_mem(aop_cloudflare_origin_ca_pem,
+                         strlen(aop_cloudflare_origin_ca_pem),
+                         "Cloudflare Origin CA roots", &roots, NULL)
+        == 0) {
+        for (i = 0; i < sk_X509_num(roots); i++) {
+            X509_STORE_add_cert(store, sk_X509_value(roots, i));
+        }
+        aop_certs_free(roots);
+    }
+    ERR_clear_error(); /* a duplicate is not an error */
+}
+
+/* The tool's trust plus the Origin CA roots, and the client certificate
+ * (from memory: a throwaway key never touches a file). */
 static CURLcode tool_http_sslctx_cb(CURL *curl TOOL_UNUSED, void *sslctx,
                                     void *userp)
 {
@@ -36,6 +57,7 @@ static CURLcode tool_http_sslctx_cb(CURL *curl TOOL_UNUSED, void *sslctx,
     int i;
 
     tool_api_trust_add(x->ctx, sc);
+    tool_http_trust_origin_ca(sc);
     if (!x->req->client_cert) {
         return CURLE_OK;
     }
@@ -54,27 +76,12 @@ static CURLcode tool_http_sslctx_cb(CURL *curl TOOL_UNUSED, void *sslctx,
 static void tool_http_setopt(tool_ctx *ctx, CURL *c, tool_http_xfer *x,
                              struct curl_slist **resolve, char *errbuf)
 {
-    long ms = (long)(ctx->cfg.timeout * 1000.0);
-
-    curl_easy_setopt(c, CURLOPT_URL, x->req->url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-#else
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
-#endif
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, x->req->unverified ? 0L : 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, x->req->unverified ? 0L : 2L);
+    tool_api_setopt_transport(ctx, c, x->req->url, errbuf);
     curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
     curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms > 0 ? ms : 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms > 0 ? ms : 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "cfaop/" PACKAGE_VERSION);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tool_http_write_cb);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, tool_http_sslctx_cb);
     curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, x);
     if (x->req->connect_to) {

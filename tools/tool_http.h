@@ -2,10 +2,9 @@
 /*
  * tool_http: the tool's HTTPS requests that do not go to the API: an
  * origin's cfaop-status document, and the probe's pulls. No credential
- * ever travels here. The server's certificate is verified with the tool's
- * one trust (system CAs + --cacert); only a probe in a zone whose SSL mode
- * is Full (which does not verify origins) may ask for an unverified
- * connection, and then only after a verified one failed and was reported.
+ * ever travels here. The server's certificate is always verified: with
+ * the tool's one trust (system CAs + --cacert) and Cloudflare's Origin CA
+ * roots, which Cloudflare's edge trusts for origins too.
  */
 #ifndef TOOL_HTTP_H
 #define TOOL_HTTP_H
@@ -24,7 +23,6 @@ typedef struct tool_http_req {
     X509 *client_cert; /* presented when not NULL (not owned) */
     STACK_OF(X509) * client_chain;
     EVP_PKEY *client_key;
-    int unverified; /* the server's certificate is not verified */
     size_t max_body;
 } tool_http_req;
 

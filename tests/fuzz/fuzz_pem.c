@@ -27,6 +27,7 @@
 #include "aop_cert.h"
 #include "aop_pin.h"
 #include "aop_policy.h"
+#include "fuzz_check.h"
 
 /* A fixed clock keeps every run deterministic: 2025-01-01T00:00:00Z. */
 #define FUZZ_NOW ((time_t)1735689600LL)
@@ -38,15 +39,6 @@
 
 static int memfd = -1;
 static char memfd_path[64];
-
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "%s:%d: invariant broken: %s\n", \
-                    __FILE__, __LINE__, #cond); \
-            abort(); \
-        } \
-    } while (0)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -19,18 +19,10 @@
 #include <strings.h>
 
 #include "aop_pin.h"
+#include "fuzz_check.h"
 
 #define PREFIX_CERT "sha256:"
 #define PREFIX_SPKI "spki-sha256:"
-
-#define CHECK(cond) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "%s:%d: invariant broken: %s\n", \
-                    __FILE__, __LINE__, #cond); \
-            abort(); \
-        } \
-    } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

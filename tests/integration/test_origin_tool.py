@@ -458,22 +458,38 @@ def test_probe_from_dns(cf, origin, pki):
     assert p.returncode == 1 and "no proxied DNS record" in p.stderr
 
 
+def access_lines(origin_env):
+    with open(origin_env.server.access_log) as f:
+        return f.readlines()
+
+
 @pytest.mark.log_allows(r"CFAOP00016")
-def test_probe_full_mode_reports_an_unverified_origin_and_carries_on(cf, origin, pki, tmp_path,
-                                                                     cfaop_bin):
-    # Without the origin's server CA the server certificate does not verify.
+def test_probe_never_pulls_from_an_origin_it_cannot_verify(cf, origin, pki, tmp_path,
+                                                           cfaop_bin):
+    # Without the origin's server CA its certificate does not verify: in Full mode
+    # Cloudflare would connect anyway, but the probe presents no certificate, real or
+    # throwaway, to a server it cannot authenticate (it could be anyone's).
     env = Env(cf.cf, cfaop_bin, tmp_path / "nocacert", zone_name="other.test")
     env.zone_name, env.zone_id = ZONE, cf.zone_id
     set_zone(cf, ssl="full")
+    before = access_lines(origin)
     p = probe(env, origin, WWW, "--origin", addr(origin), *pki.zone_leaf.args())
-    assert p.returncode == 0, p.stderr
-    res = p.doc["probes"][0]
-    assert res["server_certificate"]["verified"] is False
-    assert any("Full mode accepts it" in w for w in p.doc["warnings"])
-    assert res["no_certificate"]["outcome"] == "refused" and res["real"]["outcome"] == "served"
+    assert p.returncode == 1
+    [res] = p.doc["probes"]
+    assert res["server_certificate"]["verified"] is False and res["ok"] is False
+    assert "throwaway" not in res and "real" not in res
+    assert "not probed" in p.stderr and "--cacert" in p.stderr
+    assert access_lines(origin) == before  # not one request reached the origin
     set_zone(cf, ssl="strict")
     p = probe(env, origin, WWW, "--origin", addr(origin), *pki.zone_leaf.args())
     assert p.returncode == 1 and "526" in p.stderr
+    # With the origin's CA (--cacert) the same Full-mode origin is probed, verified.
+    set_zone(cf, ssl="full")
+    p = probe(cf, origin, WWW, "--origin", addr(origin), *pki.zone_leaf.args())
+    assert p.returncode == 0, p.stderr
+    [res] = p.doc["probes"]
+    assert res["server_certificate"]["verified"] is True
+    assert res["no_certificate"]["outcome"] == "refused" and res["real"]["outcome"] == "served"
 
 
 def test_check_origin_reads_the_running_servers_status_handler(cf, origin, pki):
