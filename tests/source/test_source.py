@@ -75,3 +75,58 @@ def test_no_public_core_function_is_for_the_tests_only():
         if calls - definitions <= 0:
             unused.append(name)
     assert not unused, unused
+
+
+# httpd's layout rules, for every C file. tools/ is also exactly clang-format's output
+# (tests/tool/test_style.py); the module keeps httpd's hand layout of log calls (the tag
+# on the call's line, the message on the next), which clang-format cannot produce.
+STYLE_DIRS = ("mod_cfaop", "libaop", "tools", "tests/unit", "tests/fuzz")
+STYLE_RULES = (  # (pattern, what is wrong, whether comments are exempt)
+    (re.compile(r"\t"), "a tab (indent with 4 spaces)", False),
+    (re.compile(r"[ \t]$"), "trailing white space", False),
+    (re.compile(r"^.{101}"), "longer than 100 columns", False),
+    (re.compile(r"\}\s*else\b"), "'else' on the line of the closing brace", True),
+    (re.compile(r"(?<![\w\"])(if|for|while|switch)\("), "no space between keyword and '('",
+     True),
+    (re.compile(r"^[A-Za-z_].*\)\s*\{\s*$"), "a function's brace not on a line of its own",
+     False),
+)
+
+
+def style_violations(paths):
+    found = []
+    for path in paths:
+        in_comment = False
+        for n, line in enumerate(open(path), 1):
+            line = line.rstrip("\n")
+            comment = in_comment or line.lstrip().startswith(("/*", "*"))
+            if comment:
+                in_comment = "*/" not in line
+            for rule, what, prose_exempt in STYLE_RULES:
+                if not (comment and prose_exempt) and rule.search(line):
+                    found.append(f"{os.path.relpath(path, REPO)}:{n}: {what}")
+    return found
+
+
+def test_c_files_follow_httpds_layout():
+    paths = [f for d in STYLE_DIRS for f in sorted(glob.glob(os.path.join(REPO, d, "*.[ch]")))]
+    assert len(paths) > 40
+    found = style_violations(paths)
+    assert not found, "\n".join(found)
+
+
+def test_layout_checker_catches_each_mistake(tmp_path):
+    bad = tmp_path / "bad.c"
+    bad.write_text("static int f(int a) {\n"
+                   "\tif(a) {\n"
+                   "        return 1;   \n"
+                   "    } else {\n"
+                   "        return " + "1 + " * 30 + "0;\n"
+                   "    }\n"
+                   "}\n"
+                   "/* prose: if(a) } else is fine in a comment */\n")
+    found = style_violations([str(bad)])
+    for what in ("a function's brace", "a tab", "no space between keyword",
+                 "trailing white space", "'else' on the line", "longer than 100"):
+        assert sum(what in f for f in found) == 1, (what, found)
+    assert len(found) == 6, found
