@@ -191,25 +191,26 @@ int tool_state_journal_save(tool_ctx *ctx, const char *name, const json_t *doc)
     snprintf(tmp, len, "%s.%ld.tmp", path, (long)getpid());
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 || json_dumpfd(doc, fd, JSON_INDENT(2) | JSON_SORT_KEYS) != 0
-        || fsync(fd) != 0 || close(fd) != 0) {
-        if (fd >= 0) {
-            close(fd);
-        }
-        fd = -1;
+        || fsync(fd) != 0) {
         goto cleanup;
     }
+    rc = close(fd);
     fd = -1;
-    if (rename(tmp, path) != 0) {
-        goto cleanup;
+    if (rc == 0) {
+        rc = rename(tmp, path);
     }
-    rc = 0;
 
 cleanup:
     if (rc != 0) {
+        int saved = errno;
+
+        if (fd >= 0) {
+            close(fd);
+        }
         tool_warn(ctx,
                   "cannot write the rotation journal %s (%s): an interrupted "
                   "rotation will not be resumed by a rerun",
-                  path, strerror(errno));
+                  path, strerror(saved));
         if (tmp) {
             unlink(tmp);
         }

@@ -37,6 +37,25 @@ def test_hostname_rotate_resumes_after_association_timeout(env, pki):
     assert [r["method"] for r in env.mutating()[n:]] == ["PUT"]
 
 
+def test_hostname_rotate_says_when_its_journal_cannot_be_written(env, pki):
+    """A journal that cannot be saved is said (a rerun could not resume), the rotation
+    itself goes on, and no temporary file is left behind."""
+    old, new = pki.leaf(), pki.leaf()
+    old_id = env.cf.add_hostname_cert(env.zone_id, old.cert_pem, old.key_pem)
+    env.cf.set_association(env.zone_id, HOST, old_id)
+    new_id = env.cf.add_hostname_cert(env.zone_id, new.cert_pem, new.key_pem)
+    os.makedirs(env.state_dir, exist_ok=True)
+    blocked = os.path.join(env.state_dir, "hostname-rotate-%s-%s.json"
+                           % (env.zone_id, new.sha256_hex[:16]))
+    os.makedirs(os.path.join(blocked, "in-the-way"))  # rename() onto it fails, even as root
+    p = env.run("hostname", "rotate", HOST, *new.args())
+    assert p.returncode == 0, p.stderr
+    assert "cannot write the rotation journal" in p.stderr and blocked in p.stderr
+    assert "will not be resumed" in p.stderr
+    assert env.associations()[0]["cert_id"] == new_id
+    assert not [n for n in os.listdir(env.state_dir) if n.endswith(".tmp")]
+
+
 # -------------------------------------------------------------- item 6
 
 def test_zone_delete_guard_ignores_case(env, pki):
