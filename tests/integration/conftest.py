@@ -60,7 +60,7 @@ def pytest_configure(config):
         "or above that the test causes on purpose")
 
 
-class Env:
+class ApacheEnv:
     """A running Apache with its client."""
 
     def __init__(self, server: Apache, pki):
@@ -138,7 +138,7 @@ def server_factory(base_dir, pki, module_path):
              **modules):
         """modules: mpm="prefork", modules_before=[...], modules_after=[...] (see conf.render)."""
         srv = Apache(base_dir, name, pki, module_path, port_names, **modules)
-        env = Env(srv, pki)
+        env = ApacheEnv(srv, pki)
         made.append(env)
         _SERVERS.append(srv)
         srv.install(sites, global_lines)

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 
 from harness.conf import Site
 from harness.pki import mldsa_certificate
-from lib.cfaop_env import CFAOP_BIN, Env
+from lib.cfaop_env import CFAOP_BIN, Env as ToolEnv
 from tool.fakecf import FakeCloudflare
 
 ZONE = "scale.test"
@@ -36,7 +36,7 @@ def cf(tmp_path, pki, cfaop_bin):
     with FakeCloudflare(tmp_path / "fakecf") as fake:
         bundle = tmp_path / "cacert.pem"
         bundle.write_text(open(fake.ca_file).read() + pki.srv_ca.cert_pem)
-        env = Env(fake, cfaop_bin, tmp_path, zone_name=ZONE, cacert=str(bundle))
+        env = ToolEnv(fake, cfaop_bin, tmp_path, zone_name=ZONE, cacert=str(bundle))
         fake.set_activation(gets=0)
         yield env
 
@@ -469,7 +469,7 @@ def test_probe_never_pulls_from_an_origin_it_cannot_verify(cf, origin, pki, tmp_
     # Without the origin's server CA its certificate does not verify: in Full mode
     # Cloudflare would connect anyway, but the probe presents no certificate, real or
     # throwaway, to a server it cannot authenticate (it could be anyone's).
-    env = Env(cf.cf, cfaop_bin, tmp_path / "nocacert", zone_name="other.test")
+    env = ToolEnv(cf.cf, cfaop_bin, tmp_path / "nocacert", zone_name="other.test")
     env.zone_name, env.zone_id = ZONE, cf.zone_id
     set_zone(cf, ssl="full")
     before = access_lines(origin)
