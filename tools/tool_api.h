@@ -84,7 +84,8 @@ int tool_api_report(tool_ctx *ctx);
 int tool_api_retry_wait(tool_ctx *ctx, int attempt);
 
 /* The trust of every TLS connection the tool makes: --cacert's
- * certificates added to an SSL_CTX whose store holds the system's CAs. */
+ * certificates added to an SSL_CTX whose store holds the system's CAs
+ * (connections to origins also trust the Origin CA roots: tool_http.c). */
 void tool_api_trust_add(const tool_ctx *ctx, SSL_CTX *sslctx);
 /* The transport every request of the tool has: HTTPS only, no redirects,
  * the server always verified, the --timeout, libcurl's message in errbuf. */
