@@ -584,14 +584,12 @@ typedef struct cfaop_reach {
 static void cfaop_note_reachable(apr_hash_t *reachable, const cfaop_hostrule *rule,
                                  int here)
 {
-    apr_pool_t *p = apr_hash_pool_get(reachable);
-    const char *key = apr_psprintf(p, "%pp", (const void *)rule);
-    cfaop_reach *r = apr_hash_get(reachable, key, APR_HASH_KEY_STRING);
+    cfaop_reach *r = apr_hash_get(reachable, &rule, sizeof(rule));
 
     if (!r) {
-        r = apr_pcalloc(p, sizeof(*r));
+        r = apr_pcalloc(apr_hash_pool_get(reachable), sizeof(*r));
         r->rule = rule;
-        apr_hash_set(reachable, key, APR_HASH_KEY_STRING, r);
+        apr_hash_set(reachable, &r->rule, sizeof(r->rule), r);
     }
     r->reachable |= here;
 }
@@ -628,7 +626,7 @@ static int cfaop_build_policies(cfaop_registry *reg, server_rec *s,
         return OK;
     }
     sc->host_policies = apr_hash_make(pconf);
-    for (hi = apr_hash_first(pconf, sc->hostrules); hi; hi = apr_hash_next(hi)) {
+    for (hi = apr_hash_first(ptemp, sc->hostrules); hi; hi = apr_hash_next(hi)) {
         const cfaop_hostrule *rule = apr_hash_this_val(hi);
         const cfaop_policy *pol;
 
@@ -716,13 +714,16 @@ static const ap_directive_t *cfaop_dir_verify_client(apr_pool_t *p,
 typedef struct cfaop_tree_index {
     const ap_directive_t *main_server_vc; /* last server-level one, main server */
     const ap_directive_t *main_dir_vc;    /* first per-directory one outside vhosts */
-    apr_hash_t *sections;                 /* "line:file" -> <VirtualHost> */
+    apr_hash_t *sections;                 /* cfaop_section_key -> <VirtualHost> */
 } cfaop_tree_index;
 
-static const char *cfaop_section_key(apr_pool_t *p, int line, const char *file)
-{
-    return apr_psprintf(p, "%d:%s", line, file);
-}
+/* A vhost names its section by the section's own file name string (not a
+ * copy) and line: a binary key, so that 10,000 look-ups allocate nothing,
+ * and two inclusions of one file stay apart. */
+typedef struct cfaop_section_key {
+    const char *file;
+    long line;
+} cfaop_section_key;
 
 /* Notes every <VirtualHost> section of a subtree, in the order of the
  * tree; the first section at a file and line is the one that counts. */
@@ -731,14 +732,16 @@ static void cfaop_index_sections(apr_pool_t *p, apr_hash_t *sections,
 {
     for (; d; d = d->next) {
         if (cfaop_is_vhost_section(d)) {
-            const char *key;
+            cfaop_section_key *key;
 
             if (!d->filename) {
                 continue;
             }
-            key = cfaop_section_key(p, d->line_num, d->filename);
-            if (!apr_hash_get(sections, key, APR_HASH_KEY_STRING)) {
-                apr_hash_set(sections, key, APR_HASH_KEY_STRING, d);
+            key = apr_pcalloc(p, sizeof(*key));
+            key->file = d->filename;
+            key->line = d->line_num;
+            if (!apr_hash_get(sections, key, sizeof(*key))) {
+                apr_hash_set(sections, key, sizeof(*key), d);
             }
         }
         else if (d->first_child) {
@@ -759,16 +762,18 @@ static cfaop_tree_index *cfaop_tree_index_make(apr_pool_t *p)
 }
 
 /* The <VirtualHost> section that defined `s` (found by file and line). */
-static const ap_directive_t *cfaop_vhost_section(apr_pool_t *p,
-                                                 const cfaop_tree_index *ix,
+static const ap_directive_t *cfaop_vhost_section(const cfaop_tree_index *ix,
                                                  const server_rec *s)
 {
+    cfaop_section_key key;
+
     if (!s->defn_name) {
         return NULL;
     }
-    return apr_hash_get(ix->sections,
-                        cfaop_section_key(p, (int)s->defn_line_number, s->defn_name),
-                        APR_HASH_KEY_STRING);
+    memset(&key, 0, sizeof(key));
+    key.file = s->defn_name;
+    key.line = (long)s->defn_line_number;
+    return apr_hash_get(ix->sections, &key, sizeof(key));
 }
 
 /*
@@ -784,7 +789,7 @@ static const ap_directive_t *cfaop_effective_verify_client(apr_pool_t *p,
     const ap_directive_t *section = NULL, *d = NULL;
 
     if (s->is_virtual) {
-        section = cfaop_vhost_section(p, ix, s);
+        section = cfaop_vhost_section(ix, s);
     }
     if (section) {
         d = cfaop_server_verify_client(section->first_child);
@@ -853,9 +858,15 @@ int cfaop_config_check(apr_pool_t *pconf, apr_pool_t *plog,
     apr_hash_t *reachable = apr_hash_make(ptemp);
     cfaop_tree_index *ix = NULL; /* made at the first enabled vhost */
     server_rec *main_server = s;
+    apr_pool_t *scratch;
     int rv = OK;
 
     (void)plog;
+    /* What one vhost's checks allocate is dropped before the next: the
+     * process keeps the memory of the largest pool it ever had, and the
+     * parent holds it for as long as it runs. */
+    apr_pool_create(&scratch, ptemp);
+    apr_pool_tag(scratch, "cfaop_scratch");
     for (; s; s = s->next) {
         cfaop_srv_conf *sc = cfaop_config_get(s);
 
@@ -873,11 +884,13 @@ int cfaop_config_check(apr_pool_t *pconf, apr_pool_t *plog,
         if (!ix) {
             ix = cfaop_tree_index_make(ptemp);
         }
-        if (cfaop_build_policies(reg, s, sc, pconf, ptemp, reachable) != OK
-            || cfaop_check_no_ssl_verify(ptemp, ix, s, sc) != OK) {
+        apr_pool_clear(scratch);
+        if (cfaop_build_policies(reg, s, sc, pconf, scratch, reachable) != OK
+            || cfaop_check_no_ssl_verify(scratch, ix, s, sc) != OK) {
             rv = HTTP_INTERNAL_SERVER_ERROR;
         }
     }
+    apr_pool_destroy(scratch);
     cfaop_warn_unreachable(ptemp, main_server, reachable);
     return rv;
 }

@@ -68,12 +68,41 @@ cfaop_registry *cfaop_registry_get(apr_pool_t *pconf)
     return reg;
 }
 
+/* The entry of `files` for the file `arg` names, resolved against
+ * ServerRoot; when there is none, *name is the resolved name, copied into
+ * the registry's pool. Every enabled vhost asks: what resolving allocates
+ * is dropped at once. */
+static void *cfaop_registry_find(cfaop_registry *reg, apr_hash_t *files,
+                                 apr_pool_t *ptemp, const char *arg,
+                                 const char **name, const char **err)
+{
+    apr_pool_t *scratch;
+    const char *path;
+    void *entry = NULL;
+
+    *name = NULL;
+    apr_pool_create(&scratch, ptemp);
+    path = ap_server_root_relative(scratch, arg);
+    if (!path) {
+        *err = apr_psprintf(ptemp, "%s: invalid file path", arg);
+        goto cleanup;
+    }
+    entry = apr_hash_get(files, path, APR_HASH_KEY_STRING);
+    if (!entry) {
+        *name = apr_pstrdup(reg->pool, path);
+    }
+
+cleanup:
+    apr_pool_destroy(scratch);
+    return entry;
+}
+
 const cfaop_certfile *cfaop_registry_file(cfaop_registry *reg, apr_pool_t *ptemp,
                                           const char *arg, int allow_builtin,
                                           int *fresh, const char **err)
 {
     cfaop_certfile *f;
-    const char *name;
+    const char *name = NULL;
     aop_error aerr;
     int builtin = !strcasecmp(arg, AOP_CLOUDFLARE_ANCHOR);
     int rv;
@@ -84,21 +113,19 @@ const cfaop_certfile *cfaop_registry_file(cfaop_registry *reg, apr_pool_t *ptemp
         return NULL;
     }
     if (builtin) {
-        name = AOP_CLOUDFLARE_ANCHOR;
-    }
-    else {
-        name = ap_server_root_relative(ptemp, arg);
-        if (!name) {
-            *err = apr_psprintf(ptemp, "%s: invalid file path", arg);
-            return NULL;
+        f = apr_hash_get(reg->files, AOP_CLOUDFLARE_ANCHOR, APR_HASH_KEY_STRING);
+        if (!f) {
+            name = apr_pstrdup(reg->pool, AOP_CLOUDFLARE_ANCHOR);
         }
     }
-    f = apr_hash_get(reg->files, name, APR_HASH_KEY_STRING);
-    if (f) {
+    else {
+        f = cfaop_registry_find(reg, reg->files, ptemp, arg, &name, err);
+    }
+    if (f || !name) {
         return f;
     }
     f = apr_pcalloc(reg->pool, sizeof(*f));
-    f->name = apr_pstrdup(reg->pool, name);
+    f->name = name;
     f->builtin = builtin;
     if (builtin) {
         rv = aop_pem_load_mem(aop_cloudflare_ca_pem, strlen(aop_cloudflare_ca_pem),
@@ -122,21 +149,17 @@ const cfaop_crlfile *cfaop_registry_crlfile(cfaop_registry *reg, apr_pool_t *pte
                                             const char *arg, int *fresh,
                                             const char **err)
 {
-    const char *name = ap_server_root_relative(ptemp, arg);
+    const char *name;
     cfaop_crlfile *f;
     aop_error aerr;
 
     *fresh = 0;
-    if (!name) {
-        *err = apr_psprintf(ptemp, "%s: invalid file path", arg);
-        return NULL;
-    }
-    f = apr_hash_get(reg->crlfiles, name, APR_HASH_KEY_STRING);
-    if (f) {
+    f = cfaop_registry_find(reg, reg->crlfiles, ptemp, arg, &name, err);
+    if (f || !name) {
         return f;
     }
     f = apr_pcalloc(reg->pool, sizeof(*f));
-    f->name = apr_pstrdup(reg->pool, name);
+    f->name = name;
     if (aop_crl_load_file(f->name, &f->crls, &aerr) != 0) {
         *err = apr_pstrdup(ptemp, aerr.msg);
         return NULL;
