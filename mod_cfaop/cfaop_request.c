@@ -106,23 +106,43 @@ static cfaop_decision *cfaop_request_judge(request_rec *r,
     return d;
 }
 
+static const char *const cfaop_request_var_names[] = {
+    "CFAOP_VERIFY", "CFAOP_VERIFY_ERROR", "CFAOP_SCOPE", "CFAOP_CLIENT_SHA256",
+    "CFAOP_CLIENT_S_DN", "CFAOP_CLIENT_I_DN", "CFAOP_CLIENT_V_END", NULL
+};
+
+/* Our variables say what this judgement found and nothing else: one set
+ * before it (by SetEnvIf from a request header, or by an earlier judgement
+ * of the request) is removed. One look over the table, then each variable
+ * added without a search: setting each would compare it with every
+ * CFAOP_ name already there, as they all hash alike. */
 static void cfaop_request_set_vars(request_rec *r, const cfaop_decision *d)
 {
     apr_table_t *env = r->subprocess_env;
+    const apr_array_header_t *arr = apr_table_elts(env);
+    const apr_table_entry_t *elts = (const apr_table_entry_t *)arr->elts;
+    int i;
 
-    apr_table_setn(env, "CFAOP_VERIFY", d->verify);
+    for (i = 0; i < arr->nelts; i++) {
+        if (elts[i].key && !ap_cstr_casecmpn(elts[i].key, "CFAOP_", 6)) {
+            const char *const *name;
+
+            for (name = cfaop_request_var_names; *name; name++) {
+                apr_table_unset(env, *name);
+            }
+            break;
+        }
+    }
+    apr_table_addn(env, "CFAOP_VERIFY", d->verify);
     if (d->reason) {
-        apr_table_setn(env, "CFAOP_VERIFY_ERROR", d->reason);
+        apr_table_addn(env, "CFAOP_VERIFY_ERROR", d->reason);
     }
-    else {
-        apr_table_unset(env, "CFAOP_VERIFY_ERROR");
-    }
-    apr_table_setn(env, "CFAOP_SCOPE", d->scope);
+    apr_table_addn(env, "CFAOP_SCOPE", d->scope);
     if (d->peer.has_cert && d->peer.sha256_hex) {
-        apr_table_setn(env, "CFAOP_CLIENT_SHA256", d->peer.sha256_hex);
-        apr_table_setn(env, "CFAOP_CLIENT_S_DN", d->peer.subject_dn);
-        apr_table_setn(env, "CFAOP_CLIENT_I_DN", d->peer.issuer_dn);
-        apr_table_setn(env, "CFAOP_CLIENT_V_END", d->peer.not_after);
+        apr_table_addn(env, "CFAOP_CLIENT_SHA256", d->peer.sha256_hex);
+        apr_table_addn(env, "CFAOP_CLIENT_S_DN", d->peer.subject_dn);
+        apr_table_addn(env, "CFAOP_CLIENT_I_DN", d->peer.issuer_dn);
+        apr_table_addn(env, "CFAOP_CLIENT_V_END", d->peer.not_after);
     }
 }
 
