@@ -29,6 +29,10 @@ Rows (--only ROW... runs some of them):
   keepalive-h2  server CPU per request over one HTTP/2 connection (curl, 10 streams)
   edge          server CPU per keep-alive request, M with CFAOPRemoteIPHeader and
                 CFAOPEdgeHeaders (E) vs M without; both count (counters are always on)
+  instructions  instructions per full handshake + request, per keep-alive request
+                (h1) and per request on one h2 connection, N S M, counted by
+                valgrind's callgrind in a one-process server (apache2 -X): exact
+                and load-proof where the timed rows above move by several per cent
   tool          cfaop against the fake API (tests/tool/fakecf) at the real rate
                 limit: API calls and wall time to enable 100 hostnames, rotate them,
                 rotate the zone certificate, and `status` with 1,000 hostnames
@@ -41,7 +45,8 @@ The 10,000-vhost rows take minutes per round: `--only handshake keepalive-h1`
 is a quick run. Compare columns of one run, not runs on different machines.
 
 Usage: scripts/bench.py [--rounds N] [--seconds S] [--only ROW...] [--json FILE]
-       (after `make`; needs ab, curl, openssl, python3-cryptography, python3-pytest)
+       (after `make`; needs ab, curl, openssl, valgrind, python3-cryptography,
+       python3-pytest)
 """
 import argparse
 import datetime
@@ -73,7 +78,8 @@ from harness.server import Apache, free_port  # noqa: E402
 from harness.settings import APACHE_BIN, APACHE_ENV, CLOUDFLARE_CA, MODULE  # noqa: E402
 
 ROWS = ["configtest", "growth", "dump", "start", "memory", "status", "anchors",
-        "handshake", "resumed", "keepalive-h1", "keepalive-h2", "edge", "tool"]
+        "handshake", "resumed", "keepalive-h1", "keepalive-h2", "edge", "instructions",
+        "tool"]
 SCALE_ROWS = {"configtest", "growth", "dump", "start", "memory", "status"}
 SMALL_ROWS = {"handshake", "resumed", "keepalive-h1", "keepalive-h2", "edge"}
 CONFIGS = ["N", "S", "M"]
@@ -245,6 +251,16 @@ def machine():
     }
 
 
+def module_copy(base):
+    """The module under test, copied where www-data can read it: Apache's children and
+    `apache2 -t` may not reach a checkout in a private directory (/root is mode 700)."""
+    copy = os.path.join(base, "mod_cfaop.so")
+    if not os.path.exists(copy):
+        shutil.copyfile(MODULE, copy)
+        os.chmod(copy, 0o644)
+    return copy
+
+
 # ---------------------------------------------------------------------------
 # certificates
 
@@ -323,9 +339,11 @@ def curl_status(url, host, port, epki, cert=True, timeout=60, extra=()):
     return int(out[0]), float(out[1]), float(out[2]), int(out[3])
 
 
-def ab(port, host, combined, seconds, keepalive, headers=()):
-    cmd = ["ab", "-q", "-t", str(seconds), "-n", "10000000", "-c", "2",
-           "-E", combined, "-f", "TLS1.3"]
+def ab(port, host, combined, seconds, keepalive, headers=(), requests=None):
+    """Requests served in `seconds` on two connections, or `requests` on one."""
+    limit = (["-t", str(seconds), "-n", "10000000", "-c", "2"] if requests is None
+             else ["-n", str(requests), "-c", "1"])
+    cmd = ["ab", "-q", *limit, "-E", combined, "-f", "TLS1.3"]
     if keepalive:
         cmd.append("-k")
     for h in headers:
@@ -354,10 +372,10 @@ def s_time_reuse(port, leaf, seconds):
     return int(m.group(1))
 
 
-def h2_requests(port, host, epki, count):
-    """count GETs over one HTTP/2 connection, 10 streams at a time (curl -Z multiplexes)."""
+def h2_requests(port, host, epki, count, streams=10):
+    """count GETs over one HTTP/2 connection, `streams` at a time (curl -Z multiplexes)."""
     urls = f"https://{host}:{port}/?n=[1-{count}]"
-    out = subprocess.run(["curl", "-s", "-k", "--http2", "-Z", "--parallel-max", "10",
+    out = subprocess.run(["curl", "-s", "-k", "--http2", "-Z", "--parallel-max", str(streams),
                           "--resolve", f"{host}:{port}:127.0.0.1",
                           "--cert", epki.leaf.cert_path, "--key", epki.leaf.key_path,
                           "-o", "/dev/null", "-w", "%{http_code} %{http_version} "
@@ -386,7 +404,7 @@ class ScaleServer:
 
     def __init__(self, base, cfg, n, epki):
         self.cfg, self.n, self.epki = cfg, n, epki
-        self.apache = Apache(base, f"scale-{cfg}-{n}", epki.pki, MODULE,
+        self.apache = Apache(base, f"scale-{cfg}-{n}", epki.pki, module_copy(base),
                              port_names=("main", "scale"), lean=True)
         self.apache.install(scale_sites(cfg, n, epki.ca.cert_path), GLOBAL_LINES)
 
@@ -462,7 +480,7 @@ class SmallServer:
         ca = epki.ca.cert_path
         sites = [Site(self.HOSTS[c], client_auth(c, ca), port=self.PORTS[c], protected=c != "N")
                  for c in ("N", "S", "M", "E")]
-        self.apache = Apache(base, "small", epki.pki, MODULE,
+        self.apache = Apache(base, "small", epki.pki, module_copy(base),
                              port_names=list(self.PORTS.values()), lean=True)
         self.apache.install(sites, GLOBAL_LINES)
         self.apache.start()
@@ -597,7 +615,7 @@ class Bench:
         return out["json"], out["prometheus"]
 
     def anchors(self, base, epki):
-        srv = {n: Apache(base, f"anchors-{n}", epki.pki, MODULE, lean=True) for n in ANCHORS}
+        srv = {n: Apache(base, f"anchors-{n}", epki.pki, module_copy(base), lean=True) for n in ANCHORS}
         for n, a in srv.items():
             a.install([Site("anchors.test", ["CFAOPEngine on",
                                              f"CFAOPCACertificateFile {epki.anchor_files[n]}"])],
@@ -663,16 +681,80 @@ class Bench:
         finally:
             srv.stop()
 
+    # -- instructions ---------------------------------------------------------
+    INSTR_WORK = {  # row: (label, units measured, what one unit is)
+        "hs": ("full handshake + request", 40),
+        "h1": ("keep-alive request, h1", 1000),
+        "h2": ("request on one h2 connection", 500),
+    }
+
+    def instructions(self, base, epki):
+        """Instructions per unit of work, by differences of whole runs: a run that does
+        one unit of each kind, and for each kind a run that does K + 1 of it instead
+        of one (the same connections, so that only K units differ)."""
+        srv = SmallServer(base, epki)
+        srv.stop()
+        a = srv.apache
+        out = os.path.join(base, "callgrind")
+        os.makedirs(out, exist_ok=True)
+        os.chmod(out, 0o777)  # the child writes its profile as www-data
+
+        def drive(cfg, kind, n):
+            port, host = srv.port(cfg), srv.HOSTS[cfg]
+            if kind == "h2":
+                h2_requests(port, host, epki, n, streams=1)
+            else:
+                ab(port, host, epki.combined, 0, kind == "h1", requests=n)
+
+        def run(cfg, counts):
+            path = os.path.join(out, f"{cfg}-" + "-".join(f"{k}{n}" for k, n in counts.items()))
+            open(path, "w").close()
+            os.chmod(path, 0o666)
+            proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--vgdb=no",
+                                     f"--callgrind-out-file={path}", APACHE_BIN, "-X",
+                                     "-d", a.root, "-f", a.conf_path], env=APACHE_ENV,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.monotonic() + 120
+                while True:
+                    try:
+                        socket.create_connection(("127.0.0.1", srv.port(cfg)), timeout=1).close()
+                        break
+                    except OSError:
+                        assert time.monotonic() < deadline and proc.poll() is None, \
+                            "apache2 -X under valgrind did not start"
+                        time.sleep(0.2)
+                drive(cfg, "h1", 2)  # first use of everything: not measured
+                for kind, n in counts.items():
+                    drive(cfg, kind, n)
+            finally:
+                proc.terminate()
+                proc.wait()
+            return int(re.search(r"^(?:summary|totals): (\d+)", open(path).read(),
+                                 re.M).group(1))
+
+        per = {kind: {} for kind in self.INSTR_WORK}
+        for cfg in CONFIGS:
+            once = {kind: 1 for kind in self.INSTR_WORK}
+            base_run = run(cfg, once)
+            for kind, (_label, k) in self.INSTR_WORK.items():
+                per[kind][cfg] = [(run(cfg, {**once, kind: k + 1}) - base_run) / k]
+        for kind, (label, k) in self.INSTR_WORK.items():
+            self.record(f"instr-{kind}", f"instructions per {label} ({k} measured)",
+                        "k instr", {c: [v / 1000 for v in per[kind][c]] for c in CONFIGS},
+                        [("M/N", "M", "N"), ("M/S", "M", "S")], "")
+
     # -- the tool ------------------------------------------------------------
     def tool(self, base):
-        from conftest import Pki, FAST_ENV, CFAOP_BIN, SCRUBBED
         from fakecf.harness import FakeCloudflare
+        from lib.cfaop_env import CFAOP_BIN, FAST_ENV, SCRUBBED
+        from lib.pki import PKI
         ops = {"enable 100 hostnames": [], "rotate 100 hostnames": [],
                "rotate the zone certificate": [], "status, 1,000 hostnames": []}
         calls = {k: [] for k in ops}
         for rnd in range(self.args.rounds):
             work = os.path.join(base, f"tool-{rnd}")
-            pki = Pki(os.path.join(work, "pki"))
+            pki = PKI(os.path.join(work, "pki"))
             with FakeCloudflare(os.path.join(work, "fakecf")) as cf:
                 zone = cf.add_zone("example.com")
                 token = "tok" + os.urandom(16).hex()
@@ -731,7 +813,8 @@ class Bench:
             return f"{f.format(s['median'])} ({f.format(s['min'])}-{f.format(s['max'])})"
 
         lines = []
-        for row in ROWS:
+        for row in [r for row in ROWS for r in (
+                [f"instr-{k}" for k in self.INSTR_WORK] if row == "instructions" else [row])]:
             e = self.results.get(row)
             if not e:
                 continue
@@ -746,7 +829,8 @@ class Bench:
             lines.append(f"{row:13} {e['label']} [{e['unit']}]")
             lines.append(f"{'':13} {cfgs}")
             if ratios or e["target"]:
-                lines.append(f"{'':13} {ratios}   (target: {e['target']})")
+                target = f"   (target: {e['target']})" if e["target"] else ""
+                lines.append(f"{'':13} {ratios}{target}")
             if e.get("cpu_s"):
                 cpu = "  ".join(f"{c} {cell(s, 's')}" for c, s in e["cpu_s"].items())
                 lines.append(f"{'':13} CPU s: {cpu}")
@@ -785,13 +869,15 @@ def main() -> int:
     base = tempfile.mkdtemp(prefix="cfaop-bench-")
     os.chmod(base, 0o755)  # Apache's children run as www-data
     try:
-        if bench.want(*SCALE_ROWS, *SMALL_ROWS, "anchors"):
+        if bench.want(*SCALE_ROWS, *SMALL_ROWS, "anchors", "instructions"):
             epki = EdgePki(base)
             bench.epki = epki
             if bench.want(*SMALL_ROWS):
                 bench.small(base, epki)
             if bench.want("anchors"):
                 bench.anchors(base, epki)
+            if bench.want("instructions"):
+                bench.instructions(base, epki)
             if bench.want(*SCALE_ROWS):
                 bench.scale(base, epki)
         if bench.want("tool"):
