@@ -862,6 +862,14 @@ def main() -> int:
     args = ap.parse_args()
     if args.scale_rounds is None:
         args.scale_rounds = args.rounds
+    # Said before the first row, not after twenty minutes of the others.
+    needs = {"ab": "apache2-utils", "curl": "curl", "openssl": "openssl"}
+    if "instructions" in args.only:
+        needs["valgrind"] = "valgrind"
+    missing = [f"{tool} (Debian package {pkg})" for tool, pkg in needs.items()
+               if not shutil.which(tool)]
+    if missing:
+        ap.error("missing: " + ", ".join(missing))
 
     bench = Bench(args)
     info = machine()
