@@ -109,21 +109,26 @@ def rotated(items, n):
     return items[k:] + items[:k]
 
 
-def process_cpu(parent_pid):
-    """User + system seconds of an Apache parent, its live children and reaped ones."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+def proc_stats():
+    """(pid, fields after the command name) of /proc/PID/stat, for every live process:
+    fields[1] is the parent, fields[11:15] utime, stime, cutime, cstime."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            yield int(entry), open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
         except OSError:
             continue  # exited meanwhile
-        pid, ppid = int(entry), int(fields[1])
+
+
+def process_cpu(parent_pid):
+    """User + system seconds of an Apache parent, its live children and reaped ones."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid, fields in proc_stats():
         if pid == parent_pid:
-            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-        elif ppid == parent_pid:
+            total += sum(int(f) for f in fields[11:15])
+        elif int(fields[1]) == parent_pid:
             total += int(fields[11]) + int(fields[12])
     return total / ticks
 
@@ -162,15 +167,7 @@ class TreeCpu:
             break
 
     def _children(self):
-        kids = []
-        for entry in os.listdir("/proc"):
-            try:
-                if entry.isdigit() and int(open(f"/proc/{entry}/stat").read()
-                                           .rsplit(")", 1)[1].split()[1]) == self.parent:
-                    kids.append(int(entry))
-            except OSError:
-                pass
-        return kids
+        return [pid for pid, fields in proc_stats() if int(fields[1]) == self.parent]
 
     @staticmethod
     def _members(path):
