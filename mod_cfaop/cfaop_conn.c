@@ -19,10 +19,26 @@
  * zone store and rarely more than one hostname store. */
 #define CFAOP_CONN_MEMO_SLOTS 4
 
-/* Written by the handshake and by requests; HTTP/2 streams run on several
- * threads, so every access after the handshake holds `lock`. Strings are
- * malloc'ed, not taken from c->pool, which the master connection's thread
- * owns. */
+/*
+ * What the request variables show of one certificate of the connection.
+ * Requests point at it instead of copying it, so it lives as long as the
+ * connection: a request keeps its variables when mod_ssl renegotiates
+ * during it. One is made per certificate (renegotiations are rare), on the
+ * certificate's first request; malloc'ed, as c->pool belongs to the master
+ * connection's thread and HTTP/2 streams run on others.
+ */
+typedef struct cfaop_conn_desc {
+    struct cfaop_conn_desc *older;
+    unsigned int generation; /* the certificate it describes */
+    char sha256_hex[AOP_SHA256_HEXLEN];
+    char *subject_dn;
+    char *issuer_dn;
+    char not_after[48];
+} cfaop_conn_desc;
+
+/* Written by the handshake and by requests. An HTTP/1 connection is used by
+ * one thread at a time; the streams of an HTTP/2 connection run on several
+ * threads at once, so their every access holds `lock`. */
 struct cfaop_conn {
     SSL *ssl;
 #if APR_HAS_THREADS
@@ -33,10 +49,7 @@ struct cfaop_conn {
     int by_modssl;           /* mod_ssl verified `leaf` for its own policy */
     int facts_ready;
     aop_leaf facts;
-    char sha256_hex[AOP_SHA256_HEXLEN];
-    char *subject_dn;        /* described on first use */
-    char *issuer_dn;
-    char not_after[48];
+    cfaop_conn_desc *desc;   /* newest first */
     cfaop_chain_memo *memo;  /* chain results for `leaf` */
     int tls_failed;          /* shared connections: a failure was told */
     long tls_error;
@@ -57,21 +70,29 @@ cfaop_conn *cfaop_conn_get(conn_rec *c)
                                 &cfaop_module);
 }
 
-static void cfaop_conn_lock(cfaop_conn *cc)
+/* `shared`: the caller is a stream of an HTTP/2 connection. The handshake
+ * locks whatever the protocol: it is rare. */
+static void cfaop_conn_lock(cfaop_conn *cc, int shared)
 {
 #if APR_HAS_THREADS
-    apr_thread_mutex_lock(cc->lock);
+    if (shared) {
+        apr_thread_mutex_lock(cc->lock);
+    }
 #else
     (void)cc;
+    (void)shared;
 #endif
 }
 
-static void cfaop_conn_unlock(cfaop_conn *cc)
+static void cfaop_conn_unlock(cfaop_conn *cc, int shared)
 {
 #if APR_HAS_THREADS
-    apr_thread_mutex_unlock(cc->lock);
+    if (shared) {
+        apr_thread_mutex_unlock(cc->lock);
+    }
 #else
     (void)cc;
+    (void)shared;
 #endif
 }
 
@@ -81,9 +102,6 @@ static void cfaop_conn_adopt(cfaop_conn *cc, X509 *x, int by_modssl)
     if (cc->leaf) {
         X509_free(cc->leaf);
     }
-    free(cc->subject_dn);
-    free(cc->issuer_dn);
-    cc->subject_dn = cc->issuer_dn = NULL;
     cc->facts_ready = 0;
     cfaop_chain_memo_clear(cc->memo);
     cc->leaf = NULL;
@@ -109,7 +127,16 @@ static void cfaop_conn_sync(cfaop_conn *cc)
 
 static apr_status_t cfaop_conn_cleanup(void *data)
 {
-    cfaop_conn_adopt(data, NULL, 0);
+    cfaop_conn *cc = data;
+    cfaop_conn_desc *desc;
+
+    cfaop_conn_adopt(cc, NULL, 0);
+    while ((desc = cc->desc) != NULL) {
+        cc->desc = desc->older;
+        free(desc->subject_dn);
+        free(desc->issuer_dn);
+        free(desc);
+    }
     return APR_SUCCESS;
 }
 
@@ -138,24 +165,34 @@ static int cfaop_conn_facts(cfaop_conn *cc)
         if (aop_leaf_init(&cc->facts, cc->leaf) != 0) {
             return -1;
         }
-        aop_hex(cc->facts.sha256, AOP_SHA256_LEN, cc->sha256_hex);
         cc->facts_ready = 1;
     }
     return 0;
 }
 
-/* What the request variables show of the certificate, once. */
-static void cfaop_conn_describe(cfaop_conn *cc)
+/* The description of the current certificate, made once; NULL when out
+ * of memory. Needs its facts. */
+static const cfaop_conn_desc *cfaop_conn_describe(cfaop_conn *cc)
 {
-    if (cc->subject_dn) {
-        return;
+    cfaop_conn_desc *desc = cc->desc;
+
+    if (desc && desc->generation == cc->generation) {
+        return desc;
     }
-    cc->subject_dn = aop_name_rfc2253(X509_get_subject_name(cc->leaf));
-    cc->issuer_dn = aop_name_rfc2253(X509_get_issuer_name(cc->leaf));
-    if (aop_cert_not_after_str(cc->leaf, cc->not_after,
-                               sizeof(cc->not_after)) != 0) {
-        cc->not_after[0] = '\0';
+    if ((desc = calloc(1, sizeof(*desc))) == NULL) {
+        return NULL;
     }
+    desc->generation = cc->generation;
+    aop_hex(cc->facts.sha256, AOP_SHA256_LEN, desc->sha256_hex);
+    desc->subject_dn = aop_name_rfc2253(X509_get_subject_name(cc->leaf));
+    desc->issuer_dn = aop_name_rfc2253(X509_get_issuer_name(cc->leaf));
+    if (aop_cert_not_after_str(cc->leaf, desc->not_after,
+                               sizeof(desc->not_after)) != 0) {
+        desc->not_after[0] = '\0';
+    }
+    desc->older = cc->desc;
+    cc->desc = desc;
+    return desc;
 }
 
 /* Where a chain result came from, for the debug log. */
@@ -202,13 +239,14 @@ static void cfaop_conn_log_chain(conn_rec *c, int in_handshake,
                                  cfaop_chain_source source,
                                  const aop_chain_result *chain)
 {
-    const char *outcome = chain->error == X509_V_OK
-        ? "ok" : X509_verify_cert_error_string(chain->error);
-    const char *when = in_handshake ? "handshake" : "request";
+    const char *outcome, *when;
 
-    if (!APLOGcdebug(c) || source == CFAOP_CHAIN_MEMO) {
+    if (source == CFAOP_CHAIN_MEMO || !APLOGcdebug(c)) {
         return;
     }
+    outcome = chain->error == X509_V_OK
+        ? "ok" : X509_verify_cert_error_string(chain->error);
+    when = in_handshake ? "handshake" : "request";
     if (source == CFAOP_CHAIN_CACHE) {
         ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c, CFAOP_LOGNO(00014)
                       "chain result for %s reused: this certificate was "
@@ -232,24 +270,24 @@ void cfaop_conn_verify_handshake(cfaop_conn *cc, conn_rec *c,
     aop_chain_result chain;
     cfaop_chain_source source;
 
-    cfaop_conn_lock(cc);
+    cfaop_conn_lock(cc, 1);
     cfaop_conn_adopt(cc, leaf, 0);
     if (!cc->leaf || !aop_policy_store(zone) || cfaop_conn_facts(cc) != 0) {
         /* Nothing to remember: the requests judge what they find. */
-        cfaop_conn_unlock(cc);
+        cfaop_conn_unlock(cc, 1);
         return;
     }
     source = cfaop_conn_chain(cc, zone, peer_chain,
                               apr_time_sec(apr_time_now()), &chain);
-    cfaop_conn_unlock(cc);
+    cfaop_conn_unlock(cc, 1);
     cfaop_conn_log_chain(c, 1, source, &chain);
 }
 
 void cfaop_conn_note_modssl(cfaop_conn *cc, X509 *leaf)
 {
-    cfaop_conn_lock(cc);
+    cfaop_conn_lock(cc, 1);
     cfaop_conn_adopt(cc, leaf, 1);
-    cfaop_conn_unlock(cc);
+    cfaop_conn_unlock(cc, 1);
 }
 
 /* Fills what `peer` says without a verdict. Called with the lock held. */
@@ -265,11 +303,11 @@ static void cfaop_conn_peek(cfaop_conn *cc, cfaop_peer *peer)
     peer->generation = cc->generation;
 }
 
-void cfaop_conn_state(cfaop_conn *cc, cfaop_peer *peer)
+void cfaop_conn_state(cfaop_conn *cc, cfaop_peer *peer, int shared)
 {
-    cfaop_conn_lock(cc);
+    cfaop_conn_lock(cc, shared);
     cfaop_conn_peek(cc, peer);
-    cfaop_conn_unlock(cc);
+    cfaop_conn_unlock(cc, shared);
 }
 
 void cfaop_conn_judge(cfaop_conn *cc, request_rec *r, const aop_policy *policy,
@@ -278,9 +316,11 @@ void cfaop_conn_judge(cfaop_conn *cc, request_rec *r, const aop_policy *policy,
     time_t now = apr_time_sec(r->request_time);
     aop_chain_result chain;
     cfaop_chain_source source;
+    const cfaop_conn_desc *desc;
     int anchored = aop_policy_store(policy) != NULL;
+    int shared = r->connection->master != NULL;
 
-    cfaop_conn_lock(cc);
+    cfaop_conn_lock(cc, shared);
     cfaop_conn_peek(cc, peer);
     if (!cc->leaf) {
         goto cleanup;
@@ -298,14 +338,15 @@ void cfaop_conn_judge(cfaop_conn *cc, request_rec *r, const aop_policy *policy,
     }
     aop_policy_check(policy, &cc->facts, anchored ? &chain : NULL, now,
                      &peer->result);
-    cfaop_conn_describe(cc);
-    peer->sha256_hex = apr_pstrdup(r->pool, cc->sha256_hex);
-    peer->subject_dn = apr_pstrdup(r->pool, cc->subject_dn ? cc->subject_dn : "");
-    peer->issuer_dn = apr_pstrdup(r->pool, cc->issuer_dn ? cc->issuer_dn : "");
-    peer->not_after = apr_pstrdup(r->pool, cc->not_after);
+    if ((desc = cfaop_conn_describe(cc)) != NULL) {
+        peer->sha256_hex = desc->sha256_hex;
+        peer->subject_dn = desc->subject_dn ? desc->subject_dn : "";
+        peer->issuer_dn = desc->issuer_dn ? desc->issuer_dn : "";
+        peer->not_after = desc->not_after;
+    }
 
 cleanup:
-    cfaop_conn_unlock(cc);
+    cfaop_conn_unlock(cc, shared);
 }
 
 int cfaop_conn_tell_tls(cfaop_conn *cc, const cfaop_peer *peer, int tell,
@@ -313,7 +354,7 @@ int cfaop_conn_tell_tls(cfaop_conn *cc, const cfaop_peer *peer, int tell,
 {
     int same;
 
-    cfaop_conn_lock(cc);
+    cfaop_conn_lock(cc, shared);
     cfaop_conn_sync(cc);
     same = cc->generation == peer->generation;
     if (!same || !tell || !cc->leaf || cc->by_modssl) {
@@ -329,6 +370,6 @@ int cfaop_conn_tell_tls(cfaop_conn *cc, const cfaop_peer *peer, int tell,
     SSL_set_verify_result(cc->ssl, error);
 
 cleanup:
-    cfaop_conn_unlock(cc);
+    cfaop_conn_unlock(cc, shared);
     return same;
 }

@@ -32,7 +32,7 @@ typedef struct cfaop_peer {
     int by_modssl;           /* mod_ssl verified it for its own policy */
     unsigned int generation; /* which certificate of the connection */
     aop_result result;
-    /* copies in the request pool, NULL without a certificate */
+    /* valid as long as the connection, NULL without a certificate */
     const char *sha256_hex;
     const char *subject_dn;
     const char *issuer_dn;
@@ -55,8 +55,14 @@ void cfaop_conn_verify_handshake(cfaop_conn *cc, conn_rec *c,
 /* mod_ssl is verifying `leaf` for its own policy. */
 void cfaop_conn_note_modssl(cfaop_conn *cc, X509 *leaf);
 
+/*
+ * The functions below are called by requests: `shared` (or a request whose
+ * connection has a master) says it is a stream of an HTTP/2 connection,
+ * which other streams use at the same time.
+ */
+
 /* The connection's current certificate, without judging it. */
-void cfaop_conn_state(cfaop_conn *cc, cfaop_peer *peer);
+void cfaop_conn_state(cfaop_conn *cc, cfaop_peer *peer, int shared);
 /* Judges the connection's current certificate against `policy` at the
  * request's time. Chain verification happens at most once per certificate,
  * trust store and security level; validity and pins every time. */

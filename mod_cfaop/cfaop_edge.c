@@ -91,15 +91,16 @@ void cfaop_edge_apply(request_rec *r, cfaop_srv_conf *sc, int passed)
     if (passed) {
         return;
     }
-    /* Judged again and refused (mod_ssl renegotiated): the address taken
-     * from the header no longer holds. */
-    if (apr_table_get(r->notes, "cfaop-remote-ip")) {
-        r->useragent_addr = r->connection->client_addr;
-        r->useragent_ip = r->connection->client_ip;
-        apr_table_unset(r->notes, "cfaop-remote-ip");
-    }
-    /* apr_table_unset removes every occurrence, whatever the case. */
     if (sc->remote_ip_header) {
+        /* Judged again and refused (mod_ssl renegotiated): the address
+         * taken from the header no longer holds. Only a vhost with the
+         * header takes an address from it. */
+        if (apr_table_get(r->notes, "cfaop-remote-ip")) {
+            r->useragent_addr = r->connection->client_addr;
+            r->useragent_ip = r->connection->client_ip;
+            apr_table_unset(r->notes, "cfaop-remote-ip");
+        }
+        /* apr_table_unset removes every occurrence, whatever the case. */
         apr_table_unset(r->headers_in, sc->remote_ip_header);
     }
     for (i = 0; sc->edge_headers && i < sc->edge_headers->nelts; i++) {

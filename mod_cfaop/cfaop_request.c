@@ -26,6 +26,8 @@ typedef struct cfaop_decision {
     int status;           /* 0 when the request passes, else 403 or 421 */
     int report;           /* report mode: logged, never refused */
     int late;             /* made after mod_ssl's access check */
+    int tell_tls;         /* SSL_CLIENT_VERIFY is ours to tell */
+    long tls_error;       /* what it tells */
     cfaop_peer peer;
 } cfaop_decision;
 
@@ -81,6 +83,8 @@ static cfaop_decision *cfaop_request_judge(request_rec *r,
     else if (cc) {
         cfaop_conn_judge(cc, r, policy->core, &d->peer);
     }
+    d->tell_tls = cfaop_request_cert_is_ours(&d->peer);
+    d->tls_error = aop_result_x509_error(&d->peer.result);
     if (d->peer.result.verdict == AOP_VERDICT_OK && sc->ctx_hooked) {
         d->verify = "SUCCESS";
         return d;
@@ -155,9 +159,7 @@ static int cfaop_request_tell_tls(request_rec *r, const cfaop_decision *d)
 {
     cfaop_conn *cc = cfaop_conn_get(r->connection);
 
-    return !cc || cfaop_conn_tell_tls(cc, &d->peer,
-                                      cfaop_request_cert_is_ours(&d->peer),
-                                      aop_result_x509_error(&d->peer.result),
+    return !cc || cfaop_conn_tell_tls(cc, &d->peer, d->tell_tls, d->tls_error,
                                       r->connection->master != NULL);
 }
 
@@ -222,7 +224,7 @@ static int cfaop_request_foreign(request_rec *r)
     if (!cc) {
         return DECLINED;
     }
-    cfaop_conn_state(cc, &peer);
+    cfaop_conn_state(cc, &peer, r->connection->master != NULL);
     if (!cfaop_request_cert_is_ours(&peer)) {
         return DECLINED;
     }

@@ -1,7 +1,7 @@
 """Complete httpd.conf files for the Debian apache2 binary (no envvars, no apachectl)."""
 import os
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Optional, Sequence
 
 from .settings import APACHE_MODULE_DIR
 MODULES = ["authz_core", "authz_host", "mime", "dir", "headers", "setenvif",
@@ -65,7 +65,7 @@ def write_docroots(htdocs: str, sites: Sequence[Site]) -> None:
 
 
 def render(root: str, ports: dict, sites: Sequence[Site], *, gen: int, srv_cert,
-           module_path: str, global_lines: Sequence[str] = (), mpm: str = "event",
+           module_path: Optional[str], global_lines: Sequence[str] = (), mpm: str = "event",
            modules_before: Sequence[str] = (), modules_after: Sequence[str] = (),
            lean: bool = False) -> str:
     """The whole httpd.conf. modules_before/after: more of httpd's modules, loaded
@@ -91,7 +91,8 @@ def render(root: str, ports: dict, sites: Sequence[Site], *, gen: int, srv_cert,
         out.append("LogFormat \"%h %l %u %t \\\"%r\\\" %>s %b\" common")
     out += [f"LoadModule {m}_module {APACHE_MODULE_DIR}/mod_{m}.so"
             for m in [f"mpm_{mpm}"] + MODULES + list(modules_before)]
-    out.append(f"LoadModule cfaop_module {module_path}")
+    if module_path:  # None: httpd without mod_cfaop (the benchmark's baseline)
+        out.append(f"LoadModule cfaop_module {module_path}")
     out += [f"LoadModule {m}_module {APACHE_MODULE_DIR}/mod_{m}.so" for m in modules_after]
     if os.geteuid() == 0:
         out += ["User www-data", "Group www-data"]
