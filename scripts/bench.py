@@ -32,7 +32,9 @@ Rows (--only ROW... runs some of them):
   instructions  instructions per full handshake + request, per keep-alive request
                 (h1) and per request on one h2 connection, N S M, counted by
                 valgrind's callgrind in a one-process server (apache2 -X): exact
-                and load-proof where the timed rows above move by several per cent
+                and load-proof where the timed rows above move by several per cent;
+                also S0, S in an httpd without mod_cfaop (in S, the module's hooks
+                run for a vhost that does not use it)
   tool          cfaop against the fake API (tests/tool/fakecf) at the real rate
                 limit: API calls and wall time to enable 100 hostnames, rotate them,
                 rotate the zone certificate, and `status` with 1,000 hostnames
@@ -316,9 +318,9 @@ def client_auth(cfg, ca_path):
     }[cfg]
 
 
-GLOBAL_LINES = ["LogLevel warn", "MaxKeepAliveRequests 0",
-                "<Location /cfaop-status>", "  SetHandler cfaop-status",
-                "  Require ip 127.0.0.1", "</Location>"]
+SERVER_LINES = ["LogLevel warn", "MaxKeepAliveRequests 0"]
+GLOBAL_LINES = SERVER_LINES + ["<Location /cfaop-status>", "  SetHandler cfaop-status",
+                               "  Require ip 127.0.0.1", "</Location>"]
 
 
 # ---------------------------------------------------------------------------
@@ -688,26 +690,38 @@ class Bench:
     def instructions(self, base, epki):
         """Instructions per unit of work, by differences of whole runs: a run that does
         one unit of each kind, and for each kind a run that does K + 1 of it instead
-        of one (the same connections, so that only K units differ)."""
+        of one (the same connections, so that only K units differ). Only the work done
+        inside connection processing is counted: a server's start and its exit differ
+        by millions of instructions between runs, more than the work measured."""
         srv = SmallServer(base, epki)
         srv.stop()
-        a = srv.apache
+        # S0: the how-to's recipe in an httpd without mod_cfaop, whose hooks
+        # otherwise also run for S's and N's vhosts.
+        plain = Apache(base, "small-plain", epki.pki, None, port_names=["mod_ssl"], lean=True)
+        plain.install([Site(srv.HOSTS["S"], client_auth("S", epki.ca.cert_path),
+                            port="mod_ssl", protected=True)],
+                      SERVER_LINES)
+        servers = {c: (srv.apache, srv.port(c), srv.HOSTS[c]) for c in CONFIGS}
+        servers["S0"] = (plain, plain.ports["mod_ssl"], srv.HOSTS["S"])
         out = os.path.join(base, "callgrind")
         os.makedirs(out, exist_ok=True)
         os.chmod(out, 0o777)  # the child writes its profile as www-data
 
         def drive(cfg, kind, n):
-            port, host = srv.port(cfg), srv.HOSTS[cfg]
+            _a, port, host = servers[cfg]
             if kind == "h2":
                 h2_requests(port, host, epki, n, streams=1)
             else:
                 ab(port, host, epki.combined, 0, kind == "h1", requests=n)
 
         def run(cfg, counts):
+            a, port, _host = servers[cfg]
             path = os.path.join(out, f"{cfg}-" + "-".join(f"{k}{n}" for k, n in counts.items()))
             open(path, "w").close()
             os.chmod(path, 0o666)
             proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--vgdb=no",
+                                     "--collect-atstart=no",
+                                     "--toggle-collect=ap_run_process_connection",
                                      f"--callgrind-out-file={path}", APACHE_BIN, "-X",
                                      "-d", a.root, "-f", a.conf_path], env=APACHE_ENV,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -715,13 +729,13 @@ class Bench:
                 deadline = time.monotonic() + 120
                 while True:
                     try:
-                        socket.create_connection(("127.0.0.1", srv.port(cfg)), timeout=1).close()
+                        socket.create_connection(("127.0.0.1", port), timeout=1).close()
                         break
                     except OSError:
                         assert time.monotonic() < deadline and proc.poll() is None, \
                             "apache2 -X under valgrind did not start"
                         time.sleep(0.2)
-                drive(cfg, "h1", 2)  # first use of everything: not measured
+                drive(cfg, "h1", 2)  # first use of everything: the same in every run
                 for kind, n in counts.items():
                     drive(cfg, kind, n)
             finally:
@@ -731,15 +745,15 @@ class Bench:
                                  re.M).group(1))
 
         per = {kind: {} for kind in self.INSTR_WORK}
-        for cfg in CONFIGS:
+        for cfg in servers:
             once = {kind: 1 for kind in self.INSTR_WORK}
             base_run = run(cfg, once)
             for kind, (_label, k) in self.INSTR_WORK.items():
                 per[kind][cfg] = [(run(cfg, {**once, kind: k + 1}) - base_run) / k]
         for kind, (label, k) in self.INSTR_WORK.items():
             self.record(f"instr-{kind}", f"instructions per {label} ({k} measured)",
-                        "k instr", {c: [v / 1000 for v in per[kind][c]] for c in CONFIGS},
-                        [("M/N", "M", "N"), ("M/S", "M", "S")], "")
+                        "k instr", {c: [v / 1000 for v in per[kind][c]] for c in servers},
+                        [("M/N", "M", "N"), ("M/S", "M", "S"), ("M/S0", "M", "S0")], "")
 
     # -- the tool ------------------------------------------------------------
     def tool(self, base):
