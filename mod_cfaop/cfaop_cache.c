@@ -1,4 +1,5 @@
 /* Licensed under the Apache License, Version 2.0; see LICENSE. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "httpd.h"
@@ -8,11 +9,14 @@
 #include "apr_thread_mutex.h"
 #endif
 
+#include "aop_cert.h"
 #include "cfaop_cache.h"
 
 /* Distinct (store, leaf, level) keys a process keeps; Cloudflare presents
  * one certificate per zone and hostname, so this covers large servers. */
 #define CFAOP_CACHE_SLOTS 64
+/* Distinct certificates whose facts a process keeps, for the same reason. */
+#define CFAOP_LEAF_SLOTS 16
 
 typedef struct cfaop_chain_slot {
     cfaop_chain_key key;
@@ -91,12 +95,32 @@ void cfaop_chain_memo_clear(cfaop_chain_memo *m)
     m->used = m->next = 0;
 }
 
+typedef struct cfaop_leaf_slot {
+    unsigned char *der; /* NULL: free */
+    int der_len;
+    cfaop_leaf_info info;
+} cfaop_leaf_slot;
+
 struct cfaop_cache {
 #if APR_HAS_THREADS
     apr_thread_mutex_t *lock;
 #endif
     cfaop_chain_memo *memo;
+    cfaop_leaf_slot leaves[CFAOP_LEAF_SLOTS];
+    int next_leaf; /* round-robin victim */
 };
+
+static apr_status_t cfaop_cache_cleanup(void *data)
+{
+    cfaop_cache *cache = data;
+    int i;
+
+    for (i = 0; i < CFAOP_LEAF_SLOTS; i++) {
+        OPENSSL_free(cache->leaves[i].der);
+        cfaop_leaf_info_clear(&cache->leaves[i].info);
+    }
+    return APR_SUCCESS;
+}
 
 cfaop_cache *cfaop_cache_make(apr_pool_t *pconf)
 {
@@ -111,7 +135,27 @@ cfaop_cache *cfaop_cache_make(apr_pool_t *pconf)
         return NULL;
     }
 #endif
+    apr_pool_cleanup_register(pconf, cache, cfaop_cache_cleanup,
+                              apr_pool_cleanup_null);
     return cache;
+}
+
+static void cfaop_cache_lock(cfaop_cache *cache)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(cache->lock);
+#else
+    (void)cache;
+#endif
+}
+
+static void cfaop_cache_unlock(cfaop_cache *cache)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(cache->lock);
+#else
+    (void)cache;
+#endif
 }
 
 int cfaop_cache_get(cfaop_cache *cache, const cfaop_chain_key *key, time_t now,
@@ -122,16 +166,12 @@ int cfaop_cache_get(cfaop_cache *cache, const cfaop_chain_key *key, time_t now,
     if (!cache) {
         return 0;
     }
-#if APR_HAS_THREADS
-    apr_thread_mutex_lock(cache->lock);
-#endif
+    cfaop_cache_lock(cache);
     res = cfaop_chain_memo_find(cache->memo, key, now);
     if (res) {
         *out = *res;
     }
-#if APR_HAS_THREADS
-    apr_thread_mutex_unlock(cache->lock);
-#endif
+    cfaop_cache_unlock(cache);
     return res != NULL;
 }
 
@@ -141,11 +181,113 @@ void cfaop_cache_put(cfaop_cache *cache, const cfaop_chain_key *key,
     if (!cache || res->error != X509_V_OK || res->used_peer_chain) {
         return;
     }
-#if APR_HAS_THREADS
-    apr_thread_mutex_lock(cache->lock);
-#endif
+    cfaop_cache_lock(cache);
     cfaop_chain_memo_put(cache->memo, key, res);
-#if APR_HAS_THREADS
-    apr_thread_mutex_unlock(cache->lock);
-#endif
+    cfaop_cache_unlock(cache);
+}
+
+void cfaop_leaf_info_clear(cfaop_leaf_info *info)
+{
+    free(info->subject_dn);
+    free(info->issuer_dn);
+    memset(info, 0, sizeof(*info));
+}
+
+static char *cfaop_cache_name(const X509_NAME *name)
+{
+    char *text = aop_name_rfc2253(name);
+
+    return text ? text : strdup("");
+}
+
+/* Works out what `x` says; 0 or -1. */
+static int cfaop_leaf_info_make(X509 *x, cfaop_leaf_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (aop_leaf_init(&out->facts, x) != 0) {
+        return -1;
+    }
+    aop_hex(out->facts.sha256, AOP_SHA256_LEN, out->sha256_hex);
+    out->subject_dn = cfaop_cache_name(X509_get_subject_name(x));
+    out->issuer_dn = cfaop_cache_name(X509_get_issuer_name(x));
+    if (!out->subject_dn || !out->issuer_dn) {
+        cfaop_leaf_info_clear(out);
+        return -1;
+    }
+    if (aop_cert_not_after_str(x, out->not_after, sizeof(out->not_after)) != 0) {
+        out->not_after[0] = '\0';
+    }
+    return 0;
+}
+
+/* A copy of `from` describing `x`; 0 or -1. */
+static int cfaop_leaf_info_copy(const cfaop_leaf_info *from, X509 *x,
+                                cfaop_leaf_info *out)
+{
+    *out = *from;
+    out->facts.cert = x;
+    out->subject_dn = strdup(from->subject_dn);
+    out->issuer_dn = strdup(from->issuer_dn);
+    if (!out->subject_dn || !out->issuer_dn) {
+        cfaop_leaf_info_clear(out);
+        return -1;
+    }
+    return 0;
+}
+
+static cfaop_leaf_slot *cfaop_cache_leaf_find(cfaop_cache *cache,
+                                             const unsigned char *der, int len)
+{
+    int i;
+
+    for (i = 0; i < CFAOP_LEAF_SLOTS; i++) {
+        cfaop_leaf_slot *slot = &cache->leaves[i];
+
+        if (slot->der && slot->der_len == len && !memcmp(slot->der, der, (size_t)len)) {
+            return slot;
+        }
+    }
+    return NULL;
+}
+
+int cfaop_cache_leaf_info(cfaop_cache *cache, X509 *x, cfaop_leaf_info *out)
+{
+    unsigned char *der = NULL;
+    cfaop_leaf_slot *slot;
+    int len, rv = -1;
+
+    if (!cache || (len = i2d_X509(x, &der)) <= 0) {
+        rv = cfaop_leaf_info_make(x, out);
+        goto cleanup;
+    }
+    cfaop_cache_lock(cache);
+    slot = cfaop_cache_leaf_find(cache, der, len);
+    rv = slot ? cfaop_leaf_info_copy(&slot->info, x, out) : -1;
+    cfaop_cache_unlock(cache);
+    if (slot) {
+        goto cleanup;
+    }
+    if ((rv = cfaop_leaf_info_make(x, out)) != 0) {
+        goto cleanup;
+    }
+    cfaop_cache_lock(cache);
+    if (!cfaop_cache_leaf_find(cache, der, len)) {
+        cfaop_leaf_info kept;
+
+        if (cfaop_leaf_info_copy(out, NULL, &kept) == 0) {
+            slot = &cache->leaves[cache->next_leaf];
+            cache->next_leaf = (cache->next_leaf + 1) % CFAOP_LEAF_SLOTS;
+            OPENSSL_free(slot->der);
+            cfaop_leaf_info_clear(&slot->info);
+            slot->der = der;
+            slot->der_len = len;
+            slot->info = kept;
+            der = NULL;
+        }
+    }
+    cfaop_cache_unlock(cache);
+
+cleanup:
+    OPENSSL_free(der);
+    return rv;
 }

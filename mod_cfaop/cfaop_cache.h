@@ -17,6 +17,13 @@
  * policy always applies. It keeps only successes that needed no intermediate
  * from the client: a resumed session carries no chain, and must not pass in
  * one process and fail in another.
+ *
+ * It also remembers what the few certificates it sees say of themselves
+ * (digests, validity, the request variables' text), keyed by their whole
+ * DER: every connection brings its own copy of the same certificate, and
+ * working that out costs more than the rest of a resumed handshake's part
+ * in the module. Two certificates share an entry only when they are the same
+ * bytes.
  */
 #ifndef CFAOP_CACHE_H
 #define CFAOP_CACHE_H
@@ -43,6 +50,17 @@ void cfaop_chain_memo_put(cfaop_chain_memo *m, const cfaop_chain_key *key,
                           const aop_chain_result *res);
 void cfaop_chain_memo_clear(cfaop_chain_memo *m);
 
+/* What a client certificate says of itself; strings malloc'ed. */
+typedef struct cfaop_leaf_info {
+    aop_leaf facts;
+    char sha256_hex[AOP_SHA256_HEXLEN];
+    char *subject_dn; /* RFC 2253; "" when it cannot be printed */
+    char *issuer_dn;
+    char not_after[48];
+} cfaop_leaf_info;
+
+void cfaop_leaf_info_clear(cfaop_leaf_info *info);
+
 typedef struct cfaop_cache cfaop_cache;
 
 cfaop_cache *cfaop_cache_make(apr_pool_t *pconf);
@@ -52,5 +70,9 @@ int cfaop_cache_get(cfaop_cache *cache, const cfaop_chain_key *key, time_t now,
 /* Remembers `res` when it is a success that needs no peer chain. */
 void cfaop_cache_put(cfaop_cache *cache, const cfaop_chain_key *key,
                      const aop_chain_result *res);
+/* Fills `out` for `x` (out->facts.cert is x), from what this process
+ * learnt of the same bytes before when it can (`cache` may be NULL);
+ * -1 when x cannot be read. */
+int cfaop_cache_leaf_info(cfaop_cache *cache, X509 *x, cfaop_leaf_info *out);
 
 #endif /* CFAOP_CACHE_H */

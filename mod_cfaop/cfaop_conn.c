@@ -20,20 +20,19 @@
 #define CFAOP_CONN_MEMO_SLOTS 4
 
 /*
- * What the request variables show of one certificate of the connection.
- * Requests point at it instead of copying it, so it lives as long as the
- * connection: a request keeps its variables when mod_ssl renegotiates
- * during it. One is made per certificate (renegotiations are rare), on the
- * certificate's first request; malloc'ed, as c->pool belongs to the master
- * connection's thread and HTTP/2 streams run on others.
+ * What one certificate of the connection says: its facts and the request
+ * variables' text. Requests point at the text instead of copying it, so it
+ * lives as long as the connection: a request keeps its variables when
+ * mod_ssl renegotiates during it. One is made per certificate
+ * (renegotiations are rare); malloc'ed, as c->pool belongs to the master
+ * connection's thread and HTTP/2 streams run on others. info.facts.cert is
+ * the connection's leaf while the certificate is current, and is not used
+ * after.
  */
 typedef struct cfaop_conn_desc {
     struct cfaop_conn_desc *older;
     unsigned int generation; /* the certificate it describes */
-    char sha256_hex[AOP_SHA256_HEXLEN];
-    char *subject_dn;
-    char *issuer_dn;
-    char not_after[48];
+    cfaop_leaf_info info;
 } cfaop_conn_desc;
 
 /* Written by the handshake and by requests. An HTTP/1 connection is used by
@@ -47,9 +46,8 @@ struct cfaop_conn {
     X509 *leaf;              /* own reference; what the fields below describe */
     unsigned int generation; /* counts the certificates the connection had */
     int by_modssl;           /* mod_ssl verified `leaf` for its own policy */
-    int facts_ready;
-    aop_leaf facts;
-    cfaop_conn_desc *desc;   /* newest first */
+    cfaop_conn_desc *desc;   /* newest first; desc->generation tells whether
+                                it is about `leaf` */
     cfaop_chain_memo *memo;  /* chain results for `leaf` */
     int tls_failed;          /* shared connections: a failure was told */
     long tls_error;
@@ -102,7 +100,6 @@ static void cfaop_conn_adopt(cfaop_conn *cc, X509 *x, int by_modssl)
     if (cc->leaf) {
         X509_free(cc->leaf);
     }
-    cc->facts_ready = 0;
     cfaop_chain_memo_clear(cc->memo);
     cc->leaf = NULL;
     cc->by_modssl = by_modssl;
@@ -133,8 +130,7 @@ static apr_status_t cfaop_conn_cleanup(void *data)
     cfaop_conn_adopt(cc, NULL, 0);
     while ((desc = cc->desc) != NULL) {
         cc->desc = desc->older;
-        free(desc->subject_dn);
-        free(desc->issuer_dn);
+        cfaop_leaf_info_clear(&desc->info);
         free(desc);
     }
     return APR_SUCCESS;
@@ -158,20 +154,8 @@ cfaop_conn *cfaop_conn_make(conn_rec *c, SSL *ssl)
     return cc;
 }
 
-/* Digests and validity bounds of the current certificate, once. */
-static int cfaop_conn_facts(cfaop_conn *cc)
-{
-    if (!cc->facts_ready) {
-        if (aop_leaf_init(&cc->facts, cc->leaf) != 0) {
-            return -1;
-        }
-        cc->facts_ready = 1;
-    }
-    return 0;
-}
-
-/* The description of the current certificate, made once; NULL when out
- * of memory. Needs its facts. */
+/* What the current certificate says, worked out once; NULL when it cannot
+ * be read. */
 static const cfaop_conn_desc *cfaop_conn_describe(cfaop_conn *cc)
 {
     cfaop_conn_desc *desc = cc->desc;
@@ -182,14 +166,11 @@ static const cfaop_conn_desc *cfaop_conn_describe(cfaop_conn *cc)
     if ((desc = calloc(1, sizeof(*desc))) == NULL) {
         return NULL;
     }
-    desc->generation = cc->generation;
-    aop_hex(cc->facts.sha256, AOP_SHA256_LEN, desc->sha256_hex);
-    desc->subject_dn = aop_name_rfc2253(X509_get_subject_name(cc->leaf));
-    desc->issuer_dn = aop_name_rfc2253(X509_get_issuer_name(cc->leaf));
-    if (aop_cert_not_after_str(cc->leaf, desc->not_after,
-                               sizeof(desc->not_after)) != 0) {
-        desc->not_after[0] = '\0';
+    if (cfaop_cache_leaf_info(cfaop_conn_cache, cc->leaf, &desc->info) != 0) {
+        free(desc);
+        return NULL;
     }
+    desc->generation = cc->generation;
     desc->older = cc->desc;
     cc->desc = desc;
     return desc;
@@ -209,6 +190,7 @@ typedef enum {
  * connection's security level. Called with the lock held.
  */
 static cfaop_chain_source cfaop_conn_chain(cfaop_conn *cc,
+                                           const cfaop_conn_desc *desc,
                                            const aop_policy *policy,
                                            STACK_OF(X509) *peer_chain,
                                            time_t now, aop_chain_result *out)
@@ -219,7 +201,7 @@ static cfaop_chain_source cfaop_conn_chain(cfaop_conn *cc,
     memset(&key, 0, sizeof(key));
     key.store = aop_policy_store(policy);
     key.auth_level = SSL_get_security_level(cc->ssl);
-    memcpy(key.leaf_sha256, cc->facts.sha256, AOP_SHA256_LEN);
+    memcpy(key.leaf_sha256, desc->info.facts.sha256, AOP_SHA256_LEN);
     if ((known = cfaop_chain_memo_find(cc->memo, &key, now)) != NULL) {
         *out = *known;
         return CFAOP_CHAIN_MEMO;
@@ -269,15 +251,17 @@ void cfaop_conn_verify_handshake(cfaop_conn *cc, conn_rec *c,
 {
     aop_chain_result chain;
     cfaop_chain_source source;
+    const cfaop_conn_desc *desc;
 
     cfaop_conn_lock(cc, 1);
     cfaop_conn_adopt(cc, leaf, 0);
-    if (!cc->leaf || !aop_policy_store(zone) || cfaop_conn_facts(cc) != 0) {
+    if (!cc->leaf || !aop_policy_store(zone)
+        || (desc = cfaop_conn_describe(cc)) == NULL) {
         /* Nothing to remember: the requests judge what they find. */
         cfaop_conn_unlock(cc, 1);
         return;
     }
-    source = cfaop_conn_chain(cc, zone, peer_chain,
+    source = cfaop_conn_chain(cc, desc, zone, peer_chain,
                               apr_time_sec(apr_time_now()), &chain);
     cfaop_conn_unlock(cc, 1);
     cfaop_conn_log_chain(c, 1, source, &chain);
@@ -325,25 +309,23 @@ void cfaop_conn_judge(cfaop_conn *cc, request_rec *r, const aop_policy *policy,
     if (!cc->leaf) {
         goto cleanup;
     }
-    if (cfaop_conn_facts(cc) != 0) {
+    if ((desc = cfaop_conn_describe(cc)) == NULL) {
         peer->result.verdict = AOP_VERDICT_INTERNAL;
         goto cleanup;
     }
     if (anchored) {
         /* After resumption the peer's chain is gone: intermediates must
          * then come from the anchors file. */
-        source = cfaop_conn_chain(cc, policy, SSL_get_peer_cert_chain(cc->ssl),
-                                  now, &chain);
+        source = cfaop_conn_chain(cc, desc, policy,
+                                  SSL_get_peer_cert_chain(cc->ssl), now, &chain);
         cfaop_conn_log_chain(r->connection, 0, source, &chain);
     }
-    aop_policy_check(policy, &cc->facts, anchored ? &chain : NULL, now,
+    aop_policy_check(policy, &desc->info.facts, anchored ? &chain : NULL, now,
                      &peer->result);
-    if ((desc = cfaop_conn_describe(cc)) != NULL) {
-        peer->sha256_hex = desc->sha256_hex;
-        peer->subject_dn = desc->subject_dn ? desc->subject_dn : "";
-        peer->issuer_dn = desc->issuer_dn ? desc->issuer_dn : "";
-        peer->not_after = desc->not_after;
-    }
+    peer->sha256_hex = desc->info.sha256_hex;
+    peer->subject_dn = desc->info.subject_dn;
+    peer->issuer_dn = desc->info.issuer_dn;
+    peer->not_after = desc->info.not_after;
 
 cleanup:
     cfaop_conn_unlock(cc, shared);

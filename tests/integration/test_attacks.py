@@ -53,6 +53,30 @@ def test_bad_certificate_refused(main, cert, hostname, reason, http2):
     main.assert_refused(r, 403, reason, leaf=leaf, vhost=vhost, hostname=hostname, scope=scope)
 
 
+def test_certificates_alike_are_told_apart(main):
+    """A process remembers what a certificate says by its whole DER. The pinned leaf, its
+    re-issue with the same key and subject, and a copy of its subject under a foreign CA,
+    sent in turn many times (so that every process meets each one after the others), are
+    each judged as themselves, with their own digest in the variables."""
+    p = main.pki
+    leaf, rekey, copy = p.certs["zone_leaf"], p.certs["zone_leaf_rekey"], p.certs["subject_copy"]
+    for _ in range(8):
+        for cert in (leaf, rekey, copy):
+            r = main.client.curl("pin-sha.test", cert=cert)
+            if cert is leaf:
+                main.assert_served(r, "pin-sha.test")
+            else:
+                main.assert_refused(r, 403, "pin-mismatch", leaf=cert, vhost="pin-sha.test")
+            assert r.var("CFAOP_CLIENT_SHA256") == cert.sha256_hex, r
+            assert r.var("CFAOP_CLIENT_I_DN") == cert.issuer_dn, r
+            r = main.client.curl("zone.test", cert=cert)
+            if cert is copy:
+                main.assert_refused(r, 403, "untrusted", leaf=cert, vhost="zone.test")
+            else:
+                main.assert_served(r, "zone.test")
+            assert r.var("CFAOP_CLIENT_SHA256") == cert.sha256_hex, r
+
+
 # -- SNI != Host ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("http2", HTTP_VERSIONS)

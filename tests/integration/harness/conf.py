@@ -1,11 +1,15 @@
-"""Complete httpd.conf files for the Debian apache2 binary (no envvars, no apachectl)."""
+"""Complete httpd.conf files for the httpd that apxs names (Debian's apache2, or a source
+build: no envvars, no apachectl)."""
 import os
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from .settings import APACHE_MODULE_DIR
+from .settings import APACHE_BUILTIN, APACHE_MODULE_DIR
 MODULES = ["authz_core", "authz_host", "mime", "dir", "headers", "setenvif",
            "socache_shmcb", "ssl", "http2", "rewrite"]
+# Every config uses them (User/Group, CustomLog/LogFormat); Debian's apache2
+# has them compiled in, a source build of httpd may have them as DSOs.
+BASE_MODULES = [m for m in ("unixd", "log_config") if m not in APACHE_BUILTIN]
 
 # Every variable the module sets, echoed back in a response header of the
 # same name with '_' -> '-'. `Header always` also decorates error responses.
@@ -90,7 +94,7 @@ def render(root: str, ports: dict, sites: Sequence[Site], *, gen: int, srv_cert,
     if lean:
         out.append("LogFormat \"%h %l %u %t \\\"%r\\\" %>s %b\" common")
     out += [f"LoadModule {m}_module {APACHE_MODULE_DIR}/mod_{m}.so"
-            for m in [f"mpm_{mpm}"] + MODULES + list(modules_before)]
+            for m in BASE_MODULES + [f"mpm_{mpm}"] + MODULES + list(modules_before)]
     if module_path:  # None: httpd without mod_cfaop (the benchmark's baseline)
         out.append(f"LoadModule cfaop_module {module_path}")
     out += [f"LoadModule {m}_module {APACHE_MODULE_DIR}/mod_{m}.so" for m in modules_after]

@@ -35,6 +35,14 @@ MEMORY_MEASURED = APACHE_ENV is None
 # httpd's own modules and binary, as apxs knows them (not Debian's paths).
 APACHE_MODULE_DIR = _apxs("LIBEXECDIR")
 APACHE_BIN = os.path.join(_apxs("SBINDIR"), _apxs("TARGET"))
+# The modules compiled into that binary (httpd -l): Debian's apache2 has
+# unixd and log_config among them, a source build with
+# --enable-mods-shared=reallyall has them as DSOs in APACHE_MODULE_DIR.
+APACHE_BUILTIN = frozenset(
+    line.strip()[len("mod_"):-len(".c")]
+    for line in subprocess.run([APACHE_BIN, "-l"], capture_output=True, text=True,
+                               check=True).stdout.splitlines()
+    if line.strip().startswith("mod_") and line.strip().endswith(".c"))
 
 # Parametrize values: curl --http1.1 / --http2, and the TLS versions.
 HTTP_VERSIONS = [pytest.param(False, id="http1.1"), pytest.param(True, id="h2")]
