@@ -85,7 +85,7 @@ def render(root: str, ports: dict, sites: Sequence[Site], *, gen: int, srv_cert,
         # lean: httpd's common format, as a production server logs.
         f"CustomLog {logs}/access.log "
         + ("common" if lean else f"\"{ACCESS_FORMAT}\""),
-        "LogLevel info cfaop:debug",
+        "LogLevel info cfaop:debug" if module_path else "LogLevel info",
         f"DefaultRuntimeDir {logs}",
         f"Mutex file:{logs}",
         "ServerName localhost",
