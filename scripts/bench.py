@@ -33,8 +33,8 @@ Rows (--only ROW... runs some of them):
                 (h1) and per request on one h2 connection, N S M, counted by
                 valgrind's callgrind in a one-process server (apache2 -X): exact
                 and load-proof where the timed rows above move by several per cent;
-                also S0, S in an httpd without mod_cfaop (in S, the module's hooks
-                run for a vhost that does not use it)
+                also S0: the same server with mod_cfaop not loaded (in S, the
+                module's hooks run for S's vhost, which does not use it)
   tool          cfaop against the fake API (tests/tool/fakecf) at the real rate
                 limit: API calls and wall time to enable 100 hostnames, rotate them,
                 rotate the zone certificate, and `status` with 1,000 hostnames
@@ -318,9 +318,9 @@ def client_auth(cfg, ca_path):
     }[cfg]
 
 
-SERVER_LINES = ["LogLevel warn", "MaxKeepAliveRequests 0"]
-GLOBAL_LINES = SERVER_LINES + ["<Location /cfaop-status>", "  SetHandler cfaop-status",
-                               "  Require ip 127.0.0.1", "</Location>"]
+GLOBAL_LINES = ["LogLevel warn", "MaxKeepAliveRequests 0",
+                "<Location /cfaop-status>", "  SetHandler cfaop-status",
+                "  Require ip 127.0.0.1", "</Location>"]
 
 
 # ---------------------------------------------------------------------------
@@ -474,14 +474,17 @@ class SmallServer:
     PORTS = {"N": "main", "S": "mod_ssl", "M": "mod_cfaop", "E": "edge"}
     HOSTS = {"N": "none.test", "S": "modssl.test", "M": "cfaop.test", "E": "edge.test"}
 
+    @classmethod
+    def sites(cls, ca, module=True):
+        """The four vhosts; without the module, M's and E's are there without its directives."""
+        return [Site(cls.HOSTS[c], client_auth(c if module or c in ("N", "S") else "N", ca),
+                     port=cls.PORTS[c], protected=c != "N") for c in cls.PORTS]
+
     def __init__(self, base, epki):
         self.epki = epki
-        ca = epki.ca.cert_path
-        sites = [Site(self.HOSTS[c], client_auth(c, ca), port=self.PORTS[c], protected=c != "N")
-                 for c in ("N", "S", "M", "E")]
         self.apache = Apache(base, "small", epki.pki, module_copy(base),
                              port_names=list(self.PORTS.values()), lean=True)
-        self.apache.install(sites, GLOBAL_LINES)
+        self.apache.install(self.sites(epki.ca.cert_path), GLOBAL_LINES)
         self.apache.start()
         for c in self.PORTS:  # each port serves its page to the edge's certificate
             code = curl_status(f"https://{self.HOSTS[c]}:{self.port(c)}/", self.HOSTS[c],
@@ -695,14 +698,13 @@ class Bench:
         by millions of instructions between runs, more than the work measured."""
         srv = SmallServer(base, epki)
         srv.stop()
-        # S0: the how-to's recipe in an httpd without mod_cfaop, whose hooks
-        # otherwise also run for S's and N's vhosts.
-        plain = Apache(base, "small-plain", epki.pki, None, port_names=["mod_ssl"], lean=True)
-        plain.install([Site(srv.HOSTS["S"], client_auth("S", epki.ca.cert_path),
-                            port="mod_ssl", protected=True)],
-                      SERVER_LINES)
+        # S0: the same server without mod_cfaop, whose hooks otherwise also
+        # run for S's vhost.
+        plain = Apache(base, "small-plain", epki.pki, None,
+                       port_names=list(SmallServer.PORTS.values()), lean=True)
+        plain.install(SmallServer.sites(epki.ca.cert_path, module=False), GLOBAL_LINES)
         servers = {c: (srv.apache, srv.port(c), srv.HOSTS[c]) for c in CONFIGS}
-        servers["S0"] = (plain, plain.ports["mod_ssl"], srv.HOSTS["S"])
+        servers["S0"] = (plain, plain.ports[SmallServer.PORTS["S"]], srv.HOSTS["S"])
         out = os.path.join(base, "callgrind")
         os.makedirs(out, exist_ok=True)
         os.chmod(out, 0o777)  # the child writes its profile as www-data
