@@ -29,8 +29,9 @@ Rows (--only ROW... runs some of them):
   keepalive-h2  server CPU per request over one HTTP/2 connection (curl, 10 streams)
   edge          server CPU per keep-alive request, M with CFAOPRemoteIPHeader and
                 CFAOPEdgeHeaders (E) vs M without; both count (counters are always on)
-  instructions  instructions per full handshake + request, per keep-alive request
-                (h1) and per request on one h2 connection, N S M, counted by
+  instructions  instructions per full handshake + request, per resumed session +
+                request, per keep-alive request (h1) and per request on one h2
+                connection, N S M, counted by
                 valgrind's callgrind in a one-process server (apache2 -X): exact
                 and load-proof where the timed rows above move by several per cent;
                 also S0: the same server with mod_cfaop not loaded (in S, the
@@ -371,6 +372,23 @@ def s_time_reuse(port, leaf, seconds):
     return int(m.group(1))
 
 
+def resumptions(port, host, epki, count, sess):
+    """count TLS 1.3 connections resuming the session in file `sess` (made by a full
+    handshake first when absent), one request on each."""
+    cmd = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", host,
+           "-tls1_3", "-cert", epki.leaf.cert_path, "-key", epki.leaf.key_path, "-ign_eof"]
+    req = f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    if not os.path.exists(sess):
+        out = subprocess.run(cmd + ["-sess_out", sess], input=req, capture_output=True,
+                             text=True, timeout=60).stdout
+        assert "New, TLSv1.3" in out and " 200 " in out and os.path.exists(sess), out[-500:]
+    for _ in range(count):
+        out = subprocess.run(cmd + ["-sess_in", sess], input=req, capture_output=True,
+                             text=True, timeout=60).stdout
+        assert "Reused, TLSv1.3" in out and " 200 " in out, out[-500:]
+    return count
+
+
 def h2_requests(port, host, epki, count, streams=10):
     """count GETs over one HTTP/2 connection, `streams` at a time (curl -Z multiplexes)."""
     urls = f"https://{host}:{port}/?n=[1-{count}]"
@@ -688,6 +706,7 @@ class Bench:
         "hs": ("full handshake + request", 40),
         "h1": ("keep-alive request, h1", 1000),
         "h2": ("request on one h2 connection", 500),
+        "res": ("resumed TLS 1.3 session + request", 40),
     }
 
     def instructions(self, base, epki):
@@ -713,6 +732,9 @@ class Bench:
             _a, port, host = servers[cfg]
             if kind == "h2":
                 h2_requests(port, host, epki, n, streams=1)
+            elif kind == "res":
+                # A session of this run: ticket keys are made at start-up.
+                resumptions(port, host, epki, n, os.path.join(out, f"{cfg}-session.pem"))
             else:
                 ab(port, host, epki.combined, 0, kind == "h1", requests=n)
 
@@ -743,6 +765,9 @@ class Bench:
             finally:
                 proc.terminate()
                 proc.wait()
+                session = os.path.join(out, f"{cfg}-session.pem")
+                if os.path.exists(session):
+                    os.unlink(session)
             return int(re.search(r"^(?:summary|totals): (\d+)", open(path).read(),
                                  re.M).group(1))
 
