@@ -1,4 +1,5 @@
 """HTTP/2: several hostnames multiplexed on ONE connection are judged stream by stream."""
+from harness import client as cl
 from harness.client import conn_log
 
 
@@ -40,3 +41,27 @@ def test_unprotected_sni_protected_authority_one_connection(main):
     _one_connection(main, [opened, zone])
     assert opened.status == 200 and main.site("open.test").marker in opened.body
     main.assert_refused(zone, 421, "misdirected", leaf=None, vhost="zone.test")
+
+
+def test_many_concurrent_streams_each_judged(main):
+    """Sixty streams sent at once on one connection, over three hostnames with three
+    policies: the streams run on several worker threads at once and share the connection's
+    record (under its lock, where HTTP/1 connections need none); each stream gets its own
+    hostname's verdict and the certificate's own variables, and each refusal is logged."""
+    p = main.pki
+    names = ["zone.test", "app.zone.test", "cf.test"] * 20
+    responses = main.client.h2("zone.test", [(n, f"/?s={i}") for i, n in enumerate(names)],
+                               cert=p.zone_leaf)
+    _one_connection(main, responses)
+    for name, r in zip(names, responses):
+        if name == "zone.test":
+            cl.assert_served(r, main.site("zone.test"))
+            assert r.var("CFAOP_VERIFY") == "SUCCESS", r
+        elif name == "app.zone.test":
+            cl.assert_refused(r, 403, "untrusted", "FAILED")
+        else:
+            cl.assert_refused(r, 421, "misdirected", "FAILED")
+        assert r.var("CFAOP_CLIENT_SHA256") == p.zone_leaf.sha256_hex, r
+    for name in ("zone.test", "app.zone.test", "cf.test"):
+        lines = cl.rejections(main.server, responses[0], name)
+        assert len(lines) == (0 if name == "zone.test" else 20), lines
