@@ -8,10 +8,13 @@ also answers the ErrorDocument of refused requests, so it sees what a
 handler would see there too. Next to mod_remoteip in both load orders.
 """
 import os
+import re
+import uuid
 
 import pytest
 
 from harness.conf import Site
+from harness.server import ErrorLog
 
 CGI = """#!/bin/sh
 printf 'Content-Type: text/plain\\n\\n'
@@ -44,7 +47,7 @@ def make(server_factory, pki, name, **modules):
     root = env.server.root
     lines = ["StartServers 1", "ServerLimit 1", "ThreadsPerChild 16", "MaxRequestWorkers 16",
              "MinSpareThreads 1", "MaxSpareThreads 16", f"ScriptSock {root}/logs/cgisock",
-             f'CustomLog {root}/logs/addr.log "%a %v %>s %U"',
+             f'CustomLog {root}/logs/addr.log "%a %v %>s %U%<q"',
              "RemoteIPHeader X-Forwarded-For", "RemoteIPInternalProxy 127.0.0.1"]
     env.server.install(env.server.sites, lines)
     for site in env.server.sites:
@@ -79,20 +82,30 @@ def cf_vars(view):
     return {k: v for k, v in view.items() if k.upper().startswith("HTTP_CF")}
 
 
-def last_addr_log(env):
-    return open(os.path.join(env.server.root, "logs", "addr.log")).read().splitlines()[-1]
+def tagged(path):
+    """path with a query no other request has, to find its access log line by."""
+    return f"{path}?t={uuid.uuid4().hex}"
+
+
+def logged_line(env, path):
+    """The access log line of the request for a tagged path: written after the response."""
+    log = ErrorLog(os.path.join(env.server.root, "logs", "addr.log"))
+    lines = log.wait_for(re.escape(path) + "$")
+    return lines[0] if lines else ""
 
 
 @pytest.mark.parametrize("tls", ["1.2", "1.3"])
 def test_passed_request_takes_the_address_and_keeps_the_edge_headers(edge, tls):
-    r = edge.client.curl("ip.test", path="/env.cgi", cert=edge.pki.zone_leaf, tls=tls,
+    path = tagged("/env.cgi")
+    r = edge.client.curl("ip.test", path=path, cert=edge.pki.zone_leaf, tls=tls,
                          headers=CF_HEADERS)
     view = app_view(r)
     assert r.status == 200 and view["REMOTE_ADDR"] == "203.0.113.7", r
     assert cf_vars(view)["HTTP_CF_CONNECTING_IP"] == "203.0.113.7"
     assert cf_vars(view)["HTTP_CF_VISITOR"] == '{"scheme":"https"}'
     assert "HTTP_CF_IPCOUNTRY" in cf_vars(view)
-    assert last_addr_log(edge).startswith("203.0.113.7 ip.test 200 /env.cgi"), last_addr_log(edge)
+    line = logged_line(edge, path)
+    assert line == f"203.0.113.7 ip.test 200 {path}", line
     # Require ip follows it too; and the hostname scope is a pass like the zone's.
     gate = edge.client.curl("ip.test", path="/ipgate", cert=edge.pki.zone_leaf, tls=tls,
                             headers=CF_HEADERS)
@@ -121,12 +134,14 @@ NOT_PASSED = [
 @pytest.mark.parametrize("host,cert,http2,status", NOT_PASSED)
 def test_request_that_did_not_pass_loses_the_headers(edge, host, cert, http2, status):
     leaf = edge.pki.certs[cert] if cert else None
-    r = edge.client.curl(host, path="/env.cgi", cert=leaf, http2=http2, headers=CF_HEADERS)
+    path = tagged("/env.cgi")
+    r = edge.client.curl(host, path=path, cert=leaf, http2=http2, headers=CF_HEADERS)
     view = app_view(r)
     assert r.status == status, r
     assert view["REMOTE_ADDR"] == "127.0.0.1", r
     assert cf_vars(view) == {}, view
-    assert last_addr_log(edge).startswith("127.0.0.1 "), last_addr_log(edge)
+    line = logged_line(edge, path)
+    assert line.startswith("127.0.0.1 ") and line.endswith(path), line
     if status == 200:
         gate = edge.client.curl(host, path="/ipgate", cert=leaf, http2=http2,
                                 headers=CF_HEADERS)
