@@ -1,5 +1,6 @@
 """Paths and test parameters shared by the fixtures and the tests."""
 import os
+import re
 import shutil
 import subprocess
 
@@ -43,6 +44,15 @@ APACHE_BUILTIN = frozenset(
     for line in subprocess.run([APACHE_BIN, "-l"], capture_output=True, text=True,
                                check=True).stdout.splitlines()
     if line.strip().startswith("mod_") and line.strip().endswith(".c"))
+
+# mod_ssl before 2.4.66 has no SSLVHostSNIPolicy: it answers SNI != Host
+# itself (421, AH02032) when the two vhosts' SSL setups differ, before any
+# module sees the request.
+APACHE_VERSION = tuple(int(n) for n in re.search(
+    r"Apache/(\d+)\.(\d+)\.(\d+)",
+    subprocess.run([APACHE_BIN, "-v"], capture_output=True, text=True, check=True).stdout
+).groups())
+MODSSL_HAS_SNI_POLICY = APACHE_VERSION >= (2, 4, 66)
 
 # Parametrize values: curl --http1.1 / --http2, and the TLS versions.
 HTTP_VERSIONS = [pytest.param(False, id="http1.1"), pytest.param(True, id="h2")]
