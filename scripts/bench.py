@@ -78,8 +78,8 @@ from harness import pki as pki_mod  # noqa: E402
 from harness.conf import Site  # noqa: E402
 from harness.pki import _name  # noqa: E402
 from harness.server import Apache, free_port  # noqa: E402
-from harness.settings import (APACHE_BIN, APACHE_ENV, APACHE_MODULE_DIR,  # noqa: E402
-                              CLOUDFLARE_CA, MODULE)
+from harness.settings import (APACHE_BIN, APACHE_ENV, CLOUDFLARE_CA,  # noqa: E402
+                              MODULE, server_openssl)
 
 ROWS = ["configtest", "growth", "dump", "start", "memory", "status", "anchors",
         "handshake", "resumed", "keepalive-h1", "keepalive-h2", "edge", "instructions",
@@ -240,23 +240,14 @@ def machine():
             return subprocess.run(cmd, capture_output=True, text=True).stdout.strip()
         except OSError:
             return "?"
-    def server_openssl():
-        """The libcrypto that the server's mod_ssl loads, and the version it carries
-        (`openssl version` tells the client's, which may be another)."""
-        m = re.search(r"libcrypto\.so\S* => (\S+)",
-                      out(["ldd", os.path.join(APACHE_MODULE_DIR, "mod_ssl.so")]))
-        if not m:
-            return "?"
-        with open(m.group(1), "rb") as f:
-            v = re.search(rb"OpenSSL \d+\.\d+\.\d+[^\0]*", f.read())
-        return f"{v.group(0).decode(errors='replace') if v else '?'} ({m.group(1)})"
-
+    openssl = server_openssl()
     model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                   if l.startswith("model name")), "?")
     return {
         "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "nproc": os.cpu_count(), "cpu": model, "kernel": platform.release(),
-        "openssl": server_openssl(),
+        "openssl": "OpenSSL {} ({})".format(
+            ".".join(map(str, openssl[0])) if openssl[0] else "?", openssl[1] or "?"),
         "apache": out([APACHE_BIN, "-v"]).splitlines()[0],
         "commit": out(["git", "-C", REPO, "rev-parse", "--short", "HEAD"]),
         "module": MODULE,

@@ -12,7 +12,6 @@ import datetime
 import glob
 import json
 import os
-import re
 import subprocess
 
 import pytest
@@ -21,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from harness.conf import Site
 from harness.pki import _name, mldsa_certificate
-from harness.settings import APACHE_BIN, APACHE_ENV
+from harness.settings import APACHE_BIN, APACHE_ENV, server_openssl
 
 DAY = datetime.timedelta(days=1)
 ORIGIN_CA_ROOTS = os.path.join(os.path.dirname(__file__), "..", "..", "data",
@@ -242,15 +241,6 @@ def test_configtest_warns_about_an_anchor_in_the_system_store(server_factory, pk
 # -- algorithms this OpenSSL cannot verify --------------------------------------------
 
 
-def server_openssl(env):
-    """(major, minor) of the OpenSSL the running server uses, from its start-up line."""
-    for line in env.log.lines():
-        m = re.search(r"AH00489: .* OpenSSL/(\d+)\.(\d+)", line)
-        if m:
-            return int(m.group(1)), int(m.group(2))
-    raise AssertionError("no AH00489 line in the error log")
-
-
 def test_ml_dsa_chain_is_unsupported_not_untrusted(server_factory, pki):
     """An ML-DSA CA and a leaf it signed: OpenSSL before 3.5 cannot verify the signature,
     and the reason says so (in the variable, the log and SSL_CLIENT_VERIFY). An OpenSSL
@@ -265,6 +255,8 @@ def test_ml_dsa_chain_is_unsupported_not_untrusted(server_factory, pki):
     for path in (leaf.cert_path, leaf.chain_path):
         with open(path, "wb") as f:
             f.write(leaf_pem)
+    openssl, _ = server_openssl()
+    assert openssl, "which OpenSSL the server loads is unknown"
     env = server_factory("mldsa", [Site("zone.test", ["CFAOPEngine on",
                                                       f"CFAOPCACertificateFile {ca.cert_path}"])])
     for http2 in (False, True):
@@ -272,7 +264,7 @@ def test_ml_dsa_chain_is_unsupported_not_untrusted(server_factory, pki):
         # lets it send the certificate all the same.
         r = env.client.curl("zone.test", cert=leaf, http2=http2, seclevel=0)
         lines = [l for l in env.log.client_lines(r.client_port, r.log_mark) if "CFAOP00016" in l]
-        if server_openssl(env) >= (3, 5):
+        if openssl >= (3, 5):
             assert r.status == 403 and r.var("CFAOP_VERIFY_ERROR") == "untrusted", r
             assert lines and "reason=untrusted" in lines[0], lines
             continue

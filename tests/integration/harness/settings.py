@@ -1,4 +1,5 @@
 """Paths and test parameters shared by the fixtures and the tests."""
+import functools
 import os
 import re
 import shutil
@@ -53,6 +54,21 @@ APACHE_VERSION = tuple(int(n) for n in re.search(
     subprocess.run([APACHE_BIN, "-v"], capture_output=True, text=True, check=True).stdout
 ).groups())
 MODSSL_HAS_SNI_POLICY = APACHE_VERSION >= (2, 4, 66)
+
+
+@functools.lru_cache(maxsize=None)
+def server_openssl():
+    """(version, path) of the libcrypto that the server's mod_ssl loads, version as
+    (major, minor, patch) and path None when unknown: `openssl version` tells the
+    client's, which may be another."""
+    ldd = subprocess.run(["ldd", os.path.join(APACHE_MODULE_DIR, "mod_ssl.so")],
+                         capture_output=True, text=True).stdout
+    m = re.search(r"libcrypto\.so\S* => (\S+)", ldd)
+    if not m:
+        return None, None
+    with open(m.group(1), "rb") as f:
+        v = re.search(rb"OpenSSL (\d+)\.(\d+)\.(\d+)", f.read())
+    return (tuple(int(n) for n in v.groups()) if v else None), m.group(1)
 
 # Parametrize values: curl --http1.1 / --http2, and the TLS versions.
 HTTP_VERSIONS = [pytest.param(False, id="http1.1"), pytest.param(True, id="h2")]
